@@ -1,0 +1,67 @@
+namespace SoulBox;
+
+/// <summary>Base of every error SoulBox reports. <see cref="Code"/> is stable (see <see cref="ErrorCodes"/>);
+/// the HTTP gateway maps it to a problem-details type and status.</summary>
+[GenerateSerializer, Alias("soulbox.SoulBoxException")]
+public class SoulBoxException : Exception
+{
+    public SoulBoxException(string code, string message, Exception? inner = null) : base(message, inner) => Code = code;
+
+    [Id(0)] public string Code { get; private set; }
+}
+
+/// <summary>No sandbox has this id (never existed, or ended long enough ago to be forgotten).</summary>
+[GenerateSerializer, Alias("soulbox.SandboxNotFoundException")]
+public sealed class SandboxNotFoundException(string sandboxId)
+    : SoulBoxException(ErrorCodes.SandboxNotFound, $"Sandbox '{sandboxId}' does not exist.")
+{
+    [Id(0)] public string SandboxId { get; private set; } = sandboxId;
+}
+
+/// <summary>The sandbox's container or its node is gone (killed from outside, node crashed).
+/// Its state cannot be recovered; create a new sandbox.</summary>
+[GenerateSerializer, Alias("soulbox.SandboxLostException")]
+public sealed class SandboxLostException(string sandboxId, string reason)
+    : SoulBoxException(ErrorCodes.SandboxLost, $"Sandbox '{sandboxId}' was lost: {reason}")
+{
+    [Id(0)] public string SandboxId { get; private set; } = sandboxId;
+}
+
+/// <summary>The sandbox reached the end of its lifetime and was removed.</summary>
+[GenerateSerializer, Alias("soulbox.SandboxExpiredException")]
+public sealed class SandboxExpiredException(string sandboxId, DateTimeOffset expiredAt)
+    : SoulBoxException(ErrorCodes.SandboxExpired, $"Sandbox '{sandboxId}' expired at {expiredAt:O}.")
+{
+    [Id(0)] public string SandboxId { get; private set; } = sandboxId;
+    [Id(1)] public DateTimeOffset ExpiredAt { get; private set; } = expiredAt;
+}
+
+/// <summary>The sandbox was killed by a caller; no further calls are possible.</summary>
+[GenerateSerializer, Alias("soulbox.SandboxKilledException")]
+public sealed class SandboxKilledException(string sandboxId)
+    : SoulBoxException(ErrorCodes.SandboxNotRunning, $"Sandbox '{sandboxId}' was killed.")
+{
+    [Id(0)] public string SandboxId { get; private set; } = sandboxId;
+}
+
+/// <summary>A request was malformed or out of range. <see cref="Field"/> names the offending input.</summary>
+[GenerateSerializer, Alias("soulbox.SandboxValidationException")]
+public sealed class SandboxValidationException(string field, string message)
+    : SoulBoxException(ErrorCodes.Validation, message)
+{
+    [Id(0)] public string Field { get; private set; } = field;
+}
+
+/// <summary>A file operation failed (missing file, path outside the sandbox, directory given as a file, ...).
+/// Code is one of the file codes in <see cref="ErrorCodes"/>.</summary>
+[GenerateSerializer, Alias("soulbox.SandboxFileException")]
+public sealed class SandboxFileException(string code, string path, string message)
+    : SoulBoxException(code, message)
+{
+    [Id(0)] public string Path { get; private set; } = path;
+}
+
+/// <summary>No worker node can take the sandbox now (no workers, or all at their limit).</summary>
+[GenerateSerializer, Alias("soulbox.NoCapacityException")]
+public sealed class NoCapacityException(string message)
+    : SoulBoxException(ErrorCodes.NoCapacity, message);

@@ -1,0 +1,14 @@
+namespace SoulBox;
+
+[GenerateSerializer, Immutable, Alias("soulbox.CodeRunRequest")]
+public sealed record CodeRunRequest
+{
+    [Id(0)] public required string Code { get; init; }
+    /// <summary>Language or alias; default is the sandbox template's language.</summary>
+    [Id(1)] public string? Language { get; init; }
+    /// <summary>Context to run in (CreateContextAsync); null uses the language's default context.</summary>
+    [Id(2)] public string? ContextId { get; init; }
+    [Id(3)] public Dictionary<string, string>? Env { get; init; }
+    /// <summary>Wall-clock limit in ms; default from the node's options.</summary>
+    [Id(4)] public int? TimeoutMs { get; init; }
+}

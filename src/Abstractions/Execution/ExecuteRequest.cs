@@ -1,0 +1,35 @@
+namespace SoulBox;
+
+/// <summary>A one-shot run (Piston/Judge0 model): source in, result out, nothing kept.</summary>
+[GenerateSerializer, Immutable, Alias("soulbox.ExecuteRequest")]
+public sealed record ExecuteRequest
+{
+    [Id(0)] public required string Language { get; init; }
+    /// <summary>Single-file source; or use Files (the first file is the entry point).</summary>
+    [Id(1)] public string? Code { get; init; }
+    [Id(2)] public SourceFile[]? Files { get; init; }
+    [Id(3)] public string? Stdin { get; init; }
+    [Id(4)] public string[]? Args { get; init; }
+    [Id(5)] public ExecutionLimits? Limits { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("soulbox.SourceFile")]
+public sealed record SourceFile
+{
+    /// <summary>File name relative to the run's directory; default from the language (main.py, Main.java, ...).</summary>
+    [Id(0)] public string? Name { get; init; }
+    [Id(1)] public required string Content { get; init; }
+    /// <summary>Content encoding: "utf8" (default) or "base64".</summary>
+    [Id(2)] public string? Encoding { get; init; }
+}
+
+/// <summary>Limits of a one-shot run; null fields take the node's defaults.</summary>
+[GenerateSerializer, Immutable, Alias("soulbox.ExecutionLimits")]
+public sealed record ExecutionLimits
+{
+    [Id(0)] public int? RunTimeoutMs { get; init; }
+    [Id(1)] public int? CompileTimeoutMs { get; init; }
+    /// <summary>Memory limit of the run's container in MiB.</summary>
+    [Id(2)] public int? MemoryMb { get; init; }
+    [Id(3)] public long? MaxOutputBytes { get; init; }
+}

@@ -1,0 +1,20 @@
+namespace SoulBox.Grains;
+
+/// <summary>One per worker node (key = node name), pinned to that node: its load, its sandboxes,
+/// its templates, and one-shot executions in containers reset between runs.</summary>
+[Alias("soulbox.INodeGrain")]
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>This node's load, or null when the key names no worker node that is up.</summary>
+    [Alias("GetLoad")]
+    Task<NodeLoad?> GetLoadAsync();
+
+    [Alias("ListSandboxes")]
+    Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant);
+
+    [Alias("GetTemplates")]
+    Task<TemplateInfo[]> GetTemplatesAsync();
+
+    [Alias("Execute")]
+    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,63 @@
+namespace SoulBox.Grains;
+
+/// <summary>One sandbox, keyed by sandbox id ("&lt;node&gt;.&lt;random&gt;"). Owns exactly one container and is
+/// only ever active on the node that holds it. Calls on a sandbox whose node or container is gone throw
+/// <see cref="SandboxLostException"/>; after kill or expiry, <see cref="SandboxKilledException"/> /
+/// <see cref="SandboxExpiredException"/>; an unknown id, <see cref="SandboxNotFoundException"/>.</summary>
+[Alias("soulbox.ISandboxGrain")]
+public interface ISandboxGrain : IGrainWithStringKey
+{
+    /// <summary>Claims or starts the container. Called once, by the sandbox factory, on the owning node.</summary>
+    [Alias("Create")]
+    Task<SandboxInfo> CreateAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default);
+
+    [Alias("GetInfo")]
+    Task<SandboxInfo> GetInfoAsync();
+
+    [Alias("RunCode")]
+    Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default);
+
+    [Alias("RunCodeStream")]
+    IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a new stateful context (Python or JavaScript kernel); returns its id.</summary>
+    [Alias("CreateContext")]
+    Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default);
+
+    [Alias("DeleteContext")]
+    Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default);
+
+    [Alias("RunCommand")]
+    Task<CommandResult> RunCommandAsync(CommandRequest request, CancellationToken cancellationToken = default);
+
+    [Alias("RunCommandStream")]
+    IAsyncEnumerable<RunEvent> RunCommandStreamAsync(CommandRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a file as chunks (each at most 1 MiB), so large files never sit whole in one message.</summary>
+    [Alias("ReadFile")]
+    IAsyncEnumerable<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes one chunk; append=false truncates first. Large uploads are several calls.</summary>
+    [Alias("WriteFile")]
+    Task<SandboxFileInfo> WriteFileAsync(string path, byte[] content, bool append, CancellationToken cancellationToken = default);
+
+    [Alias("ListFiles")]
+    Task<SandboxFileInfo[]> ListFilesAsync(string path, CancellationToken cancellationToken = default);
+
+    [Alias("StatFile")]
+    Task<SandboxFileInfo> StatFileAsync(string path, CancellationToken cancellationToken = default);
+
+    [Alias("MakeDirectory")]
+    Task MakeDirectoryAsync(string path, CancellationToken cancellationToken = default);
+
+    [Alias("RemoveFile")]
+    Task RemoveFileAsync(string path, bool recursive, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the remaining lifetime to <paramref name="seconds"/> from now (bounded by the node's maximum).</summary>
+    [Alias("SetTimeout")]
+    Task<SandboxInfo> SetTimeoutAsync(int seconds);
+
+    /// <summary>Removes the container now. Idempotent.</summary>
+    [Alias("Kill")]
+    Task KillAsync();
+}

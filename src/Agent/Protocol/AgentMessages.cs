@@ -1,0 +1,231 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SoulBox.Agent.Protocol;
+
+// The wire contract between a silo and the agent inside a container.
+// This folder is compiled into both the NativeAOT agent and SoulBox.Grains, so it
+// uses only System.Text.Json source generation (no reflection) and no Orleans types.
+//
+// A frame is: [u32 big-endian frame length N][u32 big-endian header length H]
+//             [H bytes UTF-8 JSON header][N - 4 - H bytes raw payload].
+// The header is an AgentRequest (silo → agent) or an AgentEvent (agent → silo);
+// the payload carries raw bytes (stdin, output chunks, file content) so they are
+// never base64-encoded. Requests and events are matched by Id: one request yields
+// zero or more streaming events and exactly one terminal event (see IsTerminal).
+
+public static class AgentProtocol
+{
+    public const int Version = 1;
+    public const int MaxFrameBytes = 8 * 1024 * 1024;
+    public const int MaxPayloadChunkBytes = 1024 * 1024;
+
+    /// <summary>Socket file name inside the per-sandbox directory (mounted at <see cref="ContainerRunDirectory"/>).</summary>
+    public const string SocketFileName = "agent.sock";
+    public const string ContainerRunDirectory = "/run/soulbox";
+    public const string ContainerAgentDirectory = "/opt/soulbox";
+    public const string WorkDirectory = "/home/sandbox";
+    public const int SandboxUserId = 1000;
+    public const int SandboxGroupId = 1000;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(HelloRequest), "hello")]
+[JsonDerivedType(typeof(ExecRequest), "exec")]
+[JsonDerivedType(typeof(StdinRequest), "stdin")]
+[JsonDerivedType(typeof(CancelRequest), "cancel")]
+[JsonDerivedType(typeof(CreateContextRequest), "context.create")]
+[JsonDerivedType(typeof(DeleteContextRequest), "context.delete")]
+[JsonDerivedType(typeof(RunCodeRequest), "code.run")]
+[JsonDerivedType(typeof(ReadFileRequest), "file.read")]
+[JsonDerivedType(typeof(WriteFileRequest), "file.write")]
+[JsonDerivedType(typeof(ListFilesRequest), "file.list")]
+[JsonDerivedType(typeof(StatFileRequest), "file.stat")]
+[JsonDerivedType(typeof(MakeDirectoryRequest), "file.mkdir")]
+[JsonDerivedType(typeof(RemoveFileRequest), "file.remove")]
+[JsonDerivedType(typeof(ResetRequest), "reset")]
+[JsonDerivedType(typeof(StatsRequest), "stats")]
+public abstract record AgentRequest
+{
+    public long Id { get; init; }
+}
+
+/// <summary>First request on a connection. Answered by <see cref="HelloEvent"/>, or by an
+/// <see cref="ErrorEvent"/> with code <c>version_mismatch</c>.</summary>
+public sealed record HelloRequest(int ProtocolVersion) : AgentRequest;
+
+/// <summary>Spawns a process as the sandbox user. Exactly one of Argv or Shell is set
+/// (Shell runs under <c>/bin/sh -c</c>). The frame payload, if any, is written to stdin
+/// and stdin is then closed unless KeepStdinOpen (then further <see cref="StdinRequest"/>s follow).
+/// Streams <see cref="OutputEvent"/>s, then one <see cref="ExitEvent"/>.</summary>
+public sealed record ExecRequest : AgentRequest
+{
+    public string[]? Argv { get; init; }
+    public string? Shell { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    /// <summary>Working directory; relative paths are under /home/sandbox. Default /home/sandbox.</summary>
+    public string? Cwd { get; init; }
+    public bool KeepStdinOpen { get; init; }
+    public required ExecLimits Limits { get; init; }
+}
+
+/// <summary>Limits of one process run; units are in the names.</summary>
+public sealed record ExecLimits
+{
+    /// <summary>Wall-clock limit; the whole process tree is killed when it passes.</summary>
+    public int TimeoutMs { get; init; } = 30_000;
+    /// <summary>Per-stream cap; output past it is dropped and the stream is flagged truncated.</summary>
+    public long MaxOutputBytesPerStream { get; init; } = 1024 * 1024;
+    /// <summary>RLIMIT_FSIZE for the process: largest file it may write.</summary>
+    public long MaxFileBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>RLIMIT_NOFILE.</summary>
+    public int MaxOpenFiles { get; init; } = 256;
+    /// <summary>RLIMIT_NPROC for the sandbox user (0 = leave to the container's pids limit).</summary>
+    public int MaxProcesses { get; init; }
+}
+
+/// <summary>More stdin for a running exec (TargetId); payload is the data; Close ends stdin.</summary>
+public sealed record StdinRequest(long TargetId, bool Close) : AgentRequest;
+
+/// <summary>Cancels a running exec or code run; it ends with its normal terminal event (Cancelled = true).</summary>
+public sealed record CancelRequest(long TargetId) : AgentRequest;
+
+/// <summary>Starts a persistent kernel ("python" or "javascript"). Answered by <see cref="ContextCreatedEvent"/>.</summary>
+public sealed record CreateContextRequest(string Language, string? Cwd) : AgentRequest;
+
+public sealed record DeleteContextRequest(string ContextId) : AgentRequest;
+
+/// <summary>Runs code in a context. ContextId null means the default context of that language
+/// (created on first use). Streams <see cref="OutputEvent"/>s, then one <see cref="CodeResultEvent"/>.
+/// On timeout the kernel is restarted (its state is lost) and the result says TimedOut.</summary>
+public sealed record RunCodeRequest(string Code, string Language, string? ContextId, Dictionary<string, string>? Env, int TimeoutMs) : AgentRequest;
+
+/// <summary>Streams the file as <see cref="FileDataEvent"/>s (payload chunks ≤ MaxPayloadChunkBytes), then <see cref="OkEvent"/>.</summary>
+public sealed record ReadFileRequest(string Path) : AgentRequest;
+
+/// <summary>Writes the payload to Path (creating parent directories); Append adds to what the
+/// previous chunk wrote, so large files arrive as several requests. Answered by <see cref="FileStatEvent"/>.</summary>
+public sealed record WriteFileRequest(string Path, bool Append) : AgentRequest;
+
+public sealed record ListFilesRequest(string Path) : AgentRequest;
+
+public sealed record StatFileRequest(string Path) : AgentRequest;
+
+public sealed record MakeDirectoryRequest(string Path) : AgentRequest;
+
+public sealed record RemoveFileRequest(string Path, bool Recursive) : AgentRequest;
+
+/// <summary>Kills every process of the sandbox user, stops all kernels, and empties /home/sandbox and /tmp:
+/// what a one-shot run leaves is gone before the next. Answered by <see cref="OkEvent"/>.</summary>
+public sealed record ResetRequest : AgentRequest;
+
+/// <summary>Resource usage of the container (from its cgroup). Answered by <see cref="StatsEvent"/>.</summary>
+public sealed record StatsRequest : AgentRequest;
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(HelloEvent), "hello")]
+[JsonDerivedType(typeof(OutputEvent), "output")]
+[JsonDerivedType(typeof(ExitEvent), "exit")]
+[JsonDerivedType(typeof(ContextCreatedEvent), "context.created")]
+[JsonDerivedType(typeof(CodeResultEvent), "code.result")]
+[JsonDerivedType(typeof(FileDataEvent), "file.data")]
+[JsonDerivedType(typeof(FileStatEvent), "file.stat")]
+[JsonDerivedType(typeof(FileListEvent), "file.list")]
+[JsonDerivedType(typeof(StatsEvent), "stats")]
+[JsonDerivedType(typeof(OkEvent), "ok")]
+[JsonDerivedType(typeof(ErrorEvent), "error")]
+public abstract record AgentEvent
+{
+    public long Id { get; init; }
+
+    /// <summary>True for the one event that ends a request.</summary>
+    [JsonIgnore]
+    public virtual bool IsTerminal => true;
+}
+
+public sealed record HelloEvent(int ProtocolVersion, string AgentVersion, int Pid) : AgentEvent;
+
+/// <summary>A chunk of output; the frame payload holds the bytes.</summary>
+public sealed record OutputEvent(OutputStream Stream) : AgentEvent
+{
+    public override bool IsTerminal => false;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<OutputStream>))]
+public enum OutputStream
+{
+    Stdout,
+    Stderr,
+}
+
+public sealed record ExitEvent : AgentEvent
+{
+    /// <summary>Exit code, or null when the process was killed by a signal.</summary>
+    public int? ExitCode { get; init; }
+    public int? Signal { get; init; }
+    public bool TimedOut { get; init; }
+    public bool Cancelled { get; init; }
+    public bool StdoutTruncated { get; init; }
+    public bool StderrTruncated { get; init; }
+    public double WallTimeMs { get; init; }
+    /// <summary>User + system CPU time of the process and every descendant it waited for.</summary>
+    public double CpuTimeMs { get; init; }
+    /// <summary>Largest resident set of the process or any waited-for descendant.</summary>
+    public long PeakMemoryBytes { get; init; }
+}
+
+public sealed record ContextCreatedEvent(string ContextId, string Language) : AgentEvent;
+
+public sealed record CodeResultEvent : AgentEvent
+{
+    /// <summary>repr/inspect of the last expression, or null when the code ended in a statement.</summary>
+    public string? Value { get; init; }
+    public CodeError? Error { get; init; }
+    public bool TimedOut { get; init; }
+    public bool Cancelled { get; init; }
+    public bool StdoutTruncated { get; init; }
+    public bool StderrTruncated { get; init; }
+    public double WallTimeMs { get; init; }
+}
+
+public sealed record CodeError(string Name, string Value, string Traceback);
+
+/// <summary>A chunk of file content; the frame payload holds the bytes.</summary>
+public sealed record FileDataEvent : AgentEvent
+{
+    public override bool IsTerminal => false;
+}
+
+public sealed record FileStatEvent(AgentFileEntry Entry) : AgentEvent;
+
+public sealed record FileListEvent(AgentFileEntry[] Entries) : AgentEvent;
+
+public sealed record AgentFileEntry(string Name, string Path, bool IsDirectory, long Size, long ModifiedUnixMs, int Mode, bool IsSymlink);
+
+public sealed record StatsEvent(long MemoryBytes, long MemoryPeakBytes, double CpuTimeMs, int Processes) : AgentEvent;
+
+public sealed record OkEvent : AgentEvent;
+
+/// <summary>A request failed. Code is one of <see cref="AgentErrorCodes"/>.</summary>
+public sealed record ErrorEvent(string Code, string Message) : AgentEvent;
+
+public static class AgentErrorCodes
+{
+    public const string BadRequest = "bad_request";
+    public const string VersionMismatch = "version_mismatch";
+    public const string NotFound = "not_found";
+    public const string PathEscape = "path_escape";
+    public const string IsDirectory = "is_directory";
+    public const string NotDirectory = "not_directory";
+    public const string AlreadyExists = "already_exists";
+    public const string DirectoryNotEmpty = "directory_not_empty";
+    public const string ContextNotFound = "context_not_found";
+    public const string UnsupportedLanguage = "unsupported_language";
+    public const string TooLarge = "too_large";
+    public const string Internal = "internal";
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AgentRequest))]
+[JsonSerializable(typeof(AgentEvent))]
+public sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -1,0 +1,23 @@
+namespace SoulBox.Client;
+
+/// <summary>Entry point of the .NET client: create and find sandboxes, run one-shot executions.
+/// Register with <c>services.AddSoulBoxClient()</c> (over an existing IClusterClient) or
+/// <c>builder.AddSoulBoxClient(...)</c> (which also connects to the cluster).</summary>
+public interface ISoulBoxClient
+{
+    /// <summary>Creates a sandbox (default template python, 300 s lifetime). Dispose the handle to kill it.</summary>
+    Task<Sandbox> CreateSandboxAsync(SandboxCreateOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Attaches to an existing sandbox by id (throws <see cref="SandboxNotFoundException"/> and friends).
+    /// Disposing an attached handle does not kill the sandbox.</summary>
+    Task<Sandbox> ConnectAsync(string sandboxId, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a program once in a fresh environment and returns its result (Piston/Judge0 model).</summary>
+    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Live sandboxes whose metadata contains every pair of <paramref name="metadata"/>.</summary>
+    Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Runtime images present on the cluster's worker nodes.</summary>
+    Task<IReadOnlyList<TemplateInfo>> GetTemplatesAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,77 @@
+using SoulBox.Grains;
+
+namespace SoulBox.Client;
+
+/// <summary>A handle to one sandbox. Disposing a handle from CreateSandboxAsync kills the sandbox.</summary>
+public sealed class Sandbox : IAsyncDisposable
+{
+    private readonly ISandboxGrain _grain;
+    private readonly bool _ownsSandbox;
+    private int _disposed;
+
+    internal Sandbox(ISandboxGrain grain, SandboxInfo info, bool ownsSandbox)
+    {
+        _grain = grain;
+        _ownsSandbox = ownsSandbox;
+        Info = info;
+        Commands = new SandboxCommands(grain);
+        Files = new SandboxFiles(grain);
+    }
+
+    public string Id => Info.Id;
+
+    /// <summary>What the sandbox was when last read (refresh with <see cref="RefreshAsync"/>).</summary>
+    public SandboxInfo Info { get; private set; }
+
+    public SandboxCommands Commands { get; }
+
+    public SandboxFiles Files { get; }
+
+    /// <summary>Runs code in the sandbox's default context for the language (state is kept between runs).</summary>
+    public Task<CodeRunResult> RunCodeAsync(string code, string? language = null, CancellationToken cancellationToken = default) =>
+        _grain.RunCodeAsync(new CodeRunRequest { Code = code, Language = language }, cancellationToken);
+
+    public Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default) =>
+        _grain.RunCodeAsync(request, cancellationToken);
+
+    /// <summary>Streams stdout/stderr as the code produces them; the last item carries the result.</summary>
+    public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(string code, string? language = null, CancellationToken cancellationToken = default) =>
+        _grain.RunCodeStreamAsync(new CodeRunRequest { Code = code, Language = language }, cancellationToken);
+
+    public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default) =>
+        _grain.RunCodeStreamAsync(request, cancellationToken);
+
+    /// <summary>Starts a separate stateful context (its own interpreter state); pass its id in CodeRunRequest.ContextId.</summary>
+    public Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default) =>
+        _grain.CreateContextAsync(language, cancellationToken);
+
+    public Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default) =>
+        _grain.DeleteContextAsync(contextId, cancellationToken);
+
+    /// <summary>Sets the remaining lifetime to <paramref name="lifetime"/> from now.</summary>
+    public async Task SetTimeoutAsync(TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        Info = await _grain.SetTimeoutAsync((int)Math.Ceiling(lifetime.TotalSeconds)).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task<SandboxInfo> RefreshAsync(CancellationToken cancellationToken = default) =>
+        Info = await _grain.GetInfoAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Removes the sandbox and its container now.</summary>
+    public Task KillAsync(CancellationToken cancellationToken = default) => _grain.KillAsync().WaitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_ownsSandbox || Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await _grain.KillAsync().ConfigureAwait(false);
+        }
+        catch (SoulBoxException)
+        {
+            // Already expired, lost or killed: nothing left to release.
+        }
+    }
+}

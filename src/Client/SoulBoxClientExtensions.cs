@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace SoulBox.Client;
+
+public static class SoulBoxClientExtensions
+{
+    /// <summary>Adds <see cref="ISoulBoxClient"/> over the IClusterClient already registered (for example in a silo,
+    /// or in an app that configured UseOrleansClient itself).</summary>
+    public static IServiceCollection AddSoulBoxClient(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ISoulBoxClient, SoulBoxClient>();
+        return services;
+    }
+
+    /// <summary>Connects this app to a SoulBox cluster (local node, or Redis clustering) and adds
+    /// <see cref="ISoulBoxClient"/>. Settings come from "SoulBox:Client", then <paramref name="configure"/>.</summary>
+    public static IHostApplicationBuilder AddSoulBoxClient(this IHostApplicationBuilder builder, Action<SoulBoxClientOptions>? configure = null)
+    {
+        var options = new SoulBoxClientOptions();
+        builder.Configuration.GetSection(SoulBoxClientOptions.SectionName).Bind(options);
+        configure?.Invoke(options);
+        builder.UseOrleansClient(client =>
+        {
+            if (options.Redis is { Length: > 0 } redis)
+            {
+                client.UseRedisClustering(redis);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+            }
+            else
+            {
+                client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+            }
+        });
+        builder.Services.AddSoulBoxClient();
+        return builder;
+    }
+}

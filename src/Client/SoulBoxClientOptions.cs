@@ -1,0 +1,17 @@
+namespace SoulBox.Client;
+
+/// <summary>How a client finds the cluster (configuration section "SoulBox:Client").</summary>
+public sealed class SoulBoxClientOptions
+{
+    public const string SectionName = "SoulBox:Client";
+
+    /// <summary>Redis connection string of a multi-host cluster; null connects to a local single node.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Orleans gateway port of the local node when Redis is not set. Default 30000.</summary>
+    public int GatewayPort { get; set; } = SoulBoxCluster.DefaultGatewayPort;
+
+    public string ClusterId { get; set; } = SoulBoxCluster.ClusterId;
+
+    public string ServiceId { get; set; } = SoulBoxCluster.ServiceId;
+}

@@ -1,0 +1,37 @@
+namespace SoulBox.Grains.Containers;
+
+/// <summary>How a worker node reaches Docker and lays out containers (configuration section "SoulBox:Docker").</summary>
+public sealed class ContainerRuntimeOptions
+{
+    public const string SectionName = "SoulBox:Docker";
+
+    /// <summary>Docker engine endpoint. Default unix:///var/run/docker.sock.</summary>
+    public string Endpoint { get; set; } = "unix:///var/run/docker.sock";
+
+    /// <summary>Engine API version to speak; 1.41 is what Debian bookworm's Docker 20.10 serves. Default "1.41".</summary>
+    public string ApiVersion { get; set; } = "1.41";
+
+    /// <summary>OCI runtime for sandbox containers (e.g. "runsc" for gVisor); null = the engine's default (runc).</summary>
+    public string? OciRuntime { get; set; }
+
+    /// <summary>Image name prefix; template T runs in "&lt;prefix&gt;T:latest". Default "soulbox/".</summary>
+    public string ImagePrefix { get; set; } = "soulbox/";
+
+    /// <summary>Host directory holding the published agent (soulbox-agent, soulbox-exec, kernels/), mounted
+    /// read-only at /opt/soulbox. Default: artifacts/agent of the source tree this program runs from.</summary>
+    public string? AgentDirectory { get; set; }
+
+    /// <summary>Host directory under which each container gets a private directory for its agent socket.
+    /// Default /run/soulbox (kept short: Unix socket paths are limited to 107 bytes).</summary>
+    public string RunDirectory { get; set; } = "/run/soulbox";
+
+    /// <summary>Longest wait for a new container's agent to answer. Default 20 s.</summary>
+    public int AgentStartTimeoutSeconds { get; set; } = 20;
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out _)) yield return $"{SectionName}:Endpoint '{Endpoint}' is not an absolute URI.";
+        if (!Version.TryParse(ApiVersion, out _)) yield return $"{SectionName}:ApiVersion '{ApiVersion}' is not a version.";
+        if (RunDirectory.Length > 48) yield return $"{SectionName}:RunDirectory must be at most 48 characters (socket path limit).";
+    }
+}

@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SoulBox.Agent.Protocol;
+using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Telemetry;
+
+namespace SoulBox.Grains.Containers;
+
+/// <summary>Sandbox containers on the local Docker engine, with the isolation defaults of the design brief:
+/// no network, read-only root with size-limited tmpfs, every capability dropped except the few the agent
+/// needs to start user code as an unprivileged user (user code itself runs with none), no-new-privileges,
+/// memory = memory+swap, CPU quota, pids limit, ulimits, configurable OCI runtime.</summary>
+internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
+{
+    public const string NodeLabel = "soulbox.node";
+    public const string SandboxLabel = "soulbox.sandbox";
+    public const string TemplateLabel = "soulbox.template";
+    public const string PurposeLabel = "soulbox.purpose";
+
+    // The agent (root inside the container) needs these to drop to the sandbox user, own files it writes
+    // for that user, and kill that user's processes. A process exec'd after setuid to a non-root user
+    // keeps none of them, and no-new-privileges stops it from regaining any.
+    private static readonly string[] AgentCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETUID", "SETGID"];
+
+    private readonly DockerClient _docker;
+    private readonly ContainerRuntimeOptions _options;
+    private readonly NodeIdentity _node;
+    private readonly SoulBoxMetrics _metrics;
+    private readonly ILogger<DockerContainerRuntime> _logger;
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _imageEnv = new();
+
+    public DockerContainerRuntime(IOptions<ContainerRuntimeOptions> options, NodeIdentity node, SoulBoxMetrics metrics, ILogger<DockerContainerRuntime> logger)
+    {
+        _options = options.Value;
+        _node = node;
+        _metrics = metrics;
+        _logger = logger;
+        _docker = new DockerClientBuilder()
+            .WithEndpoint(new Uri(_options.Endpoint))
+            .WithApiVersion(System.Version.Parse(_options.ApiVersion))
+            .Build();
+    }
+
+    public string ImageFor(string template) => $"{_options.ImagePrefix}{template}:latest";
+
+    public async Task<ContainerHandle> StartAsync(ContainerSpec spec, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var agentDirectory = _options.AgentDirectory
+            ?? throw new InvalidOperationException($"{ContainerRuntimeOptions.SectionName}:AgentDirectory is not set and no artifacts/agent was found; run scripts/setup.sh.");
+        var name = $"soulbox-{_node.Name}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
+        var runDirectory = Path.Combine(_options.RunDirectory, name[^12..]);
+        Directory.CreateDirectory(runDirectory);
+        // Only root (the silo and the agent) may enter: user code runs as uid 1000 and must not reach the socket.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(runDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var image = ImageFor(spec.Template);
+        var imageEnv = await GetImageEnvAsync(image, cancellationToken).ConfigureAwait(false);
+        var labels = new Dictionary<string, string>
+        {
+            [NodeLabel] = _node.Name,
+            [TemplateLabel] = spec.Template,
+            [PurposeLabel] = spec.Purpose,
+        };
+        if (spec.SandboxId is not null)
+        {
+            labels[SandboxLabel] = spec.SandboxId;
+        }
+
+        var parameters = new CreateContainerParameters
+        {
+            Name = name,
+            Image = image,
+            User = "0:0",
+            WorkingDir = AgentProtocol.WorkDirectory,
+            Labels = labels,
+            Entrypoint =
+            [
+                $"{AgentProtocol.ContainerAgentDirectory}/soulbox-exec", "init", "--",
+                $"{AgentProtocol.ContainerAgentDirectory}/soulbox-agent",
+                "--socket", $"{AgentProtocol.ContainerRunDirectory}/{AgentProtocol.SocketFileName}",
+            ],
+            Cmd = [],
+            NetworkDisabled = true,
+            HostConfig = new HostConfig
+            {
+                NetworkMode = "none",
+                ReadonlyRootfs = true,
+                Binds =
+                [
+                    $"{agentDirectory}:{AgentProtocol.ContainerAgentDirectory}:ro",
+                    $"{runDirectory}:{AgentProtocol.ContainerRunDirectory}:rw",
+                ],
+                Tmpfs = new Dictionary<string, string>
+                {
+                    [AgentProtocol.WorkDirectory] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,uid={AgentProtocol.SandboxUserId},gid={AgentProtocol.SandboxGroupId},mode=0755",
+                    ["/tmp"] = $"rw,exec,nosuid,nodev,size={spec.TmpSizeMb}m,mode=1777",
+                },
+                ShmSize = 64L * 1024 * 1024,
+                CapDrop = ["ALL"],
+                CapAdd = [.. AgentCapabilities],
+                SecurityOpt = ["no-new-privileges"],
+                Memory = spec.MemoryBytes,
+                MemorySwap = spec.MemoryBytes,
+                NanoCPUs = (long)(spec.Cpu * 1_000_000_000),
+                PidsLimit = spec.PidsLimit,
+                Ulimits =
+                [
+                    new Ulimit { Name = "nofile", Soft = 1024, Hard = 1024 },
+                    new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                ],
+                Runtime = _options.OciRuntime,
+                LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
+            },
+        };
+
+        try
+        {
+            var created = await _docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+            await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+            _metrics.ContainerStarted(spec.Template, Stopwatch.GetElapsedTime(started));
+            LogStarted(created.ID[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new ContainerHandle(created.ID, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            TryDeleteDirectory(runDirectory);
+            throw new SandboxValidationException("template", $"Template '{spec.Template}' has no image '{image}' on node '{_node.Name}'; run scripts/setup.sh.");
+        }
+        catch
+        {
+            await RemoveByNameAsync(name).ConfigureAwait(false);
+            TryDeleteDirectory(runDirectory);
+            throw;
+        }
+    }
+
+    public async Task RemoveAsync(ContainerHandle container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _docker.Containers.RemoveContainerAsync(container.Id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+        catch (DockerApiException e) when (e.Message.Contains("already in progress", StringComparison.Ordinal))
+        {
+        }
+
+        TryDeleteDirectory(container.RunDirectory);
+    }
+
+    public long ReadOomKillCount(ContainerHandle container) => ContainerCgroup.ReadOomKills(container.Id);
+
+    public async Task<int> RemoveOrphansAsync(CancellationToken cancellationToken)
+    {
+        var containers = await _docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{NodeLabel}={_node.Name}"] = true } },
+        }, cancellationToken).ConfigureAwait(false);
+
+        foreach (var container in containers)
+        {
+            var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID;
+            await RemoveAsync(new ContainerHandle(container.ID, name, "", "", Path.Combine(_options.RunDirectory, name.Length >= 12 ? name[^12..] : name), new Dictionary<string, string>()), cancellationToken).ConfigureAwait(false);
+        }
+
+        return containers.Count;
+    }
+
+    public async Task<IReadOnlyList<TemplateInfo>> ListTemplatesAsync(CancellationToken cancellationToken)
+    {
+        var images = await _docker.Images.ListImagesAsync(new ImagesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [TemplateLabel] = true } },
+        }, cancellationToken).ConfigureAwait(false);
+
+        return images
+            .Where(i => i.Labels is not null && i.Labels.TryGetValue(TemplateLabel, out var t) && (i.RepoTags?.Contains(ImageFor(t)) ?? false))
+            .Select(i => new TemplateInfo
+            {
+                Name = i.Labels[TemplateLabel],
+                Language = i.Labels.TryGetValue("soulbox.language", out var language) ? language : Templates.DefaultLanguage(i.Labels[TemplateLabel]),
+                Version = i.Labels.TryGetValue("soulbox.version", out var version) ? version : "",
+                Image = ImageFor(i.Labels[TemplateLabel]),
+            })
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> GetImageEnvAsync(string image, CancellationToken cancellationToken)
+    {
+        if (_imageEnv.TryGetValue(image, out var cached))
+        {
+            return cached;
+        }
+
+        ImageInspectResponse inspected;
+        try
+        {
+            inspected = await _docker.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            throw new SandboxValidationException("template", $"No image '{image}' on node '{_node.Name}'; run scripts/setup.sh.");
+        }
+
+        var env = new Dictionary<string, string>();
+        foreach (var entry in inspected.Config?.Env ?? [])
+        {
+            var eq = entry.IndexOf('=');
+            if (eq > 0)
+            {
+                env[entry[..eq]] = entry[(eq + 1)..];
+            }
+        }
+
+        return _imageEnv[image] = env;
+    }
+
+    private async Task RemoveByNameAsync(string name)
+    {
+        try
+        {
+            await _docker.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DockerApiException)
+        {
+        }
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose() => _docker.Dispose();
+
+    [LoggerMessage(1, LogLevel.Debug, "Started container {ContainerId} from template {Template} for sandbox {SandboxId} in {ElapsedMs:F0} ms")]
+    private partial void LogStarted(string containerId, string template, string? sandboxId, double elapsedMs);
+}

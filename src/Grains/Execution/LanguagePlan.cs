@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+
+namespace SoulBox.Grains.Execution;
+
+/// <summary>How a language's program is laid out, compiled and started inside a runtime image.</summary>
+internal sealed partial record LanguagePlan(string Language, string[]? CompileArgv, string[] RunArgv)
+{
+    /// <summary>Default entry file name per language, used when the caller names none.</summary>
+    public static string DefaultFileName(string language, string? source = null) => language switch
+    {
+        Languages.Python => "main.py",
+        Languages.JavaScript => "main.js",
+        Languages.Go => "main.go",
+        Languages.Java => $"{JavaPublicClass(source) ?? "Main"}.java",
+        _ => "main.sh",
+    };
+
+    /// <summary>The plan for running <paramref name="entryFile"/> (with <paramref name="sourceFiles"/> beside it)
+    /// from <paramref name="directory"/>; Go and Java compile into that directory first.</summary>
+    public static LanguagePlan For(string language, string directory, string entryFile, IReadOnlyList<string> sourceFiles, IReadOnlyList<string> args)
+    {
+        var entry = $"{directory}/{entryFile}";
+        return language switch
+        {
+            Languages.Python => new(language, null, ["python3", entry, .. args]),
+            Languages.JavaScript => new(language, null, ["node", entry, .. args]),
+            // soulbox-go-build (images/go) seeds the build cache from the image so std is not recompiled.
+            Languages.Go => new(language, ["soulbox-go-build", entry, $"{directory}/.soulbox-main"], [$"{directory}/.soulbox-main", .. args]),
+            Languages.Java => new(
+                language,
+                ["javac", "-d", $"{directory}/.soulbox-classes", "-encoding", "UTF-8", .. sourceFiles.Where(f => f.EndsWith(".java", StringComparison.Ordinal)).Select(f => $"{directory}/{f}")],
+                ["java", "-cp", $"{directory}/.soulbox-classes", Path.GetFileNameWithoutExtension(entryFile), .. args]),
+            _ => new(language, null, ["bash", entry, .. args]),
+        };
+    }
+
+    /// <summary>The public top-level class a Java source declares, which javac wants as the file name.</summary>
+    public static string? JavaPublicClass(string? source)
+    {
+        if (source is null)
+        {
+            return null;
+        }
+
+        var match = PublicClassPattern().Match(source);
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    [GeneratedRegex(@"public\s+(?:final\s+|abstract\s+)*(?:class|interface|enum|record)\s+([A-Za-z_$][A-Za-z0-9_$]*)")]
+    private static partial Regex PublicClassPattern();
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Metadata;
+using SoulBox.Grains.Containers;
+using SoulBox.Grains.Nodes;
+using SoulBox.Grains.Placement;
+using SoulBox.Grains.Sandboxes;
+using SoulBox.Grains.Telemetry;
+
+namespace SoulBox.Grains.Hosting;
+
+public static class SoulBoxSiloBuilderExtensions
+{
+    /// <summary>What every SoulBox silo needs, worker or not: node-pinned placement (placement runs on the
+    /// calling silo) and SoulBox's meter.</summary>
+    public static ISiloBuilder AddSoulBoxCore(this ISiloBuilder silo)
+    {
+        silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<SoulBoxMetrics>();
+        return silo;
+    }
+
+    /// <summary>Makes this silo a worker node: it hosts sandboxes in containers on its local Docker engine.
+    /// Options come from the "SoulBox:Sandbox" and "SoulBox:Docker" sections and are validated at start-up.</summary>
+    public static ISiloBuilder AddSoulBoxWorker(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.AddSoulBoxCore();
+        var services = silo.Services;
+        services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ContainerRuntimeOptions>().Bind(configuration.GetSection(ContainerRuntimeOptions.SectionName))
+            .PostConfigure(o => o.AgentDirectory ??= AgentArtifacts.Find())
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SandboxOptions>, OptionsValidator<SandboxOptions>>(_ => new(o => o.Validate()));
+        services.AddSingleton<IValidateOptions<ContainerRuntimeOptions>, OptionsValidator<ContainerRuntimeOptions>>(_ => new(o => o.Validate()));
+
+        services.AddSingleton(sp => new NodeIdentity(NodeNameOf(sp.GetRequiredService<IOptions<SiloOptions>>().Value)));
+        services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+        services.AddSingleton<SandboxRegistry>();
+        services.AddSingleton<ExecutorPool>();
+        services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OrphanReaper>();
+        services.Configure<GrainCollectionOptions>(o =>
+        {
+            // A sandbox grain lives exactly as long as its container; it ends itself (kill, expiry, loss).
+            o.ClassSpecificCollectionAge[typeof(SandboxGrain).FullName!] = TimeSpan.FromDays(7);
+        });
+        return silo;
+    }
+
+    /// <summary>A silo that is not a worker hosts no sandbox or node grains (and needs no Docker).</summary>
+    public static ISiloBuilder ExcludeSoulBoxWorkerGrains(this ISiloBuilder silo)
+    {
+        silo.AddSoulBoxCore();
+        silo.Services.PostConfigure<GrainTypeOptions>(o =>
+        {
+            o.Classes.Remove(typeof(SandboxGrain));
+            o.Classes.Remove(typeof(NodeGrain));
+        });
+        return silo;
+    }
+
+    private static string NodeNameOf(SiloOptions options)
+    {
+        var name = options.SiloName ?? "";
+        if (!SandboxIds.IsValidNodeName(name))
+        {
+            throw new OptionsValidationException("SoulBox:NodeName", typeof(SiloOptions),
+                [$"Node name '{name}' must be 1-64 letters, digits, '-' or '_' (it prefixes sandbox ids)."]);
+        }
+
+        return name;
+    }
+}
+
+/// <summary>Validates options with the options class's own Validate method, naming each bad setting.</summary>
+internal sealed class OptionsValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
+    where T : class
+{
+    public ValidateOptionsResult Validate(string? name, T options)
+    {
+        var failures = validate(options).ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

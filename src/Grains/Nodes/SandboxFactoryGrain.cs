@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace SoulBox.Grains.Nodes;
+
+/// <summary>Places new sandboxes and one-shot runs on the least-loaded worker node that has the template,
+/// and fans listings out to every node. Stateless and local to the caller, so it adds no hop.</summary>
+[StatelessWorker, Reentrant]
+internal sealed partial class SandboxFactoryGrain(IClusterMembershipService membership, ILogger<SandboxFactoryGrain> logger) : Grain, ISandboxFactoryGrain
+{
+    private static readonly TimeSpan NodeAnswerTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LoadCacheLifetime = TimeSpan.FromMilliseconds(500);
+    private NodeLoad[]? _loads;
+    private long _loadsAt;
+
+    public async Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default)
+    {
+        var template = options.Template?.Trim().ToLowerInvariant() ?? Templates.Python;
+        if (!Templates.All.Contains(template))
+        {
+            throw new SandboxValidationException("template", $"Unknown template '{options.Template}'; known templates: {string.Join(", ", Templates.All)}.");
+        }
+
+        var node = await PickNodeAsync(template, forSandbox: true);
+        var id = SandboxIds.New(node.Node);
+        LogPlaced(id, node.Node, node.ActiveSandboxes);
+        return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
+    }
+
+    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default)
+    {
+        var language = Languages.Normalize(request.Language)
+            ?? throw new SandboxValidationException("language", $"Unknown language '{request.Language}'; known languages: {string.Join(", ", Languages.All)}.");
+        var node = await PickNodeAsync(Languages.DefaultTemplate(language), forSandbox: false);
+        return await GrainFactory.GetGrain<INodeGrain>(node.Node).ExecuteAsync(request, cancellationToken);
+    }
+
+    public async Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant)
+    {
+        var nodes = await GetNodesAsync();
+        var lists = await Task.WhenAll(nodes.Select(n => GrainFactory.GetGrain<INodeGrain>(n.Node).ListSandboxesAsync(metadata, tenant)));
+        return [.. lists.SelectMany(l => l).OrderBy(s => s.CreatedAt)];
+    }
+
+    public async Task<TemplateInfo[]> GetTemplatesAsync()
+    {
+        var nodes = await GetNodesAsync();
+        var lists = await Task.WhenAll(nodes.Select(n => GrainFactory.GetGrain<INodeGrain>(n.Node).GetTemplatesAsync()));
+        return [.. lists.SelectMany(l => l).GroupBy(t => t.Name).Select(g => g.First()).OrderBy(t => t.Name, StringComparer.Ordinal)];
+    }
+
+    public async Task<NodeLoad[]> GetNodesAsync()
+    {
+        if (_loads is { } cached && Environment.TickCount64 - _loadsAt < LoadCacheLifetime.TotalMilliseconds)
+        {
+            return cached;
+        }
+
+        var names = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && SandboxIds.IsValidNodeName(m.Name))
+            .Select(m => m.Name)
+            .Distinct();
+        var answers = await Task.WhenAll(names.Select(AskAsync));
+        _loadsAt = Environment.TickCount64;
+        return _loads = [.. answers.OfType<NodeLoad>()];
+    }
+
+    private async Task<NodeLoad?> AskAsync(string node)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<INodeGrain>(node).GetLoadAsync().WaitAsync(NodeAnswerTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+        {
+            LogNodeSilent(node, e.Message);
+            return null;
+        }
+    }
+
+    private async Task<NodeLoad> PickNodeAsync(string template, bool forSandbox)
+    {
+        var nodes = await GetNodesAsync();
+        if (nodes.Length == 0)
+        {
+            throw new NoCapacityException("No worker node is up.");
+        }
+
+        var candidates = nodes.Where(n => n.Templates.Contains(template)).ToArray();
+        if (candidates.Length == 0)
+        {
+            throw new NoCapacityException($"No worker node has the '{template}' image; run scripts/setup.sh on a worker.");
+        }
+
+        if (forSandbox)
+        {
+            candidates = [.. candidates.Where(n => n.ActiveSandboxes < n.MaxSandboxes)];
+            if (candidates.Length == 0)
+            {
+                throw new NoCapacityException("Every worker node is at its sandbox limit.");
+            }
+        }
+
+        var best = candidates.Min(n => n.Score);
+        var tied = candidates.Where(n => n.Score - best < 0.01).ToArray();
+        var chosen = tied[Random.Shared.Next(tied.Length)];
+        if (forSandbox && _loads is not null)
+        {
+            // Count the new sandbox now so a burst of creates spreads before the next load refresh.
+            _loads = [.. _loads.Select(n => n.Node == chosen.Node ? n with { ActiveSandboxes = n.ActiveSandboxes + 1 } : n)];
+        }
+
+        return chosen;
+    }
+
+    [LoggerMessage(1, LogLevel.Debug, "Placing sandbox {SandboxId} on node {Node} ({ActiveSandboxes} active)")]
+    private partial void LogPlaced(string sandboxId, string node, int activeSandboxes);
+
+    [LoggerMessage(2, LogLevel.Debug, "Node {Node} did not answer: {Reason}")]
+    private partial void LogNodeSilent(string node, string reason);
+}

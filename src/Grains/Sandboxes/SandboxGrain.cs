@@ -1,0 +1,590 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using SoulBox.Agent.Protocol;
+using SoulBox.Grains.AgentClient;
+using SoulBox.Grains.Containers;
+using SoulBox.Grains.Execution;
+using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Placement;
+using SoulBox.Grains.Telemetry;
+
+namespace SoulBox.Grains.Sandboxes;
+
+/// <summary>One sandbox: owns one container on this node and the persistent connection to its agent.
+/// Reentrant, so a file read can run while code runs; the agent multiplexes them.</summary>
+[NodePinnedPlacement, Reentrant]
+internal sealed partial class SandboxGrain(
+    IContainerRuntime runtime,
+    NodeIdentity node,
+    IOptions<SandboxOptions> sandboxOptions,
+    IOptions<ContainerRuntimeOptions> runtimeOptions,
+    SandboxRegistry registry,
+    SoulBoxMetrics metrics,
+    TimeProvider time,
+    ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
+{
+    private readonly SandboxRequestValidator _validate = new(sandboxOptions.Value);
+    private readonly SandboxOptions _options = sandboxOptions.Value;
+    private SandboxInfo? _info;
+    private ContainerHandle? _container;
+    private AgentConnection? _agent;
+    private IReadOnlyDictionary<string, string> _env = new Dictionary<string, string>();
+    private string? _lostReason;
+    private IGrainTimer? _expiry;
+    private int _runs;
+
+    /// <summary>Largest chunk of one WriteFileAsync call: large uploads arrive as several appends.</summary>
+    private const int MaxWriteBytes = 4 * AgentProtocol.MaxPayloadChunkBytes;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task<SandboxInfo> CreateAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default)
+    {
+        ThrowIfMisplaced();
+        if (_info is not null)
+        {
+            return _info;
+        }
+
+        if (registry.Ended(Id) is not null)
+        {
+            throw new SandboxValidationException("id", $"Sandbox '{Id}' already ended; ids are not reused.");
+        }
+
+        var request = _validate.Create(options);
+        if (registry.Count >= _options.MaxSandboxesPerNode)
+        {
+            throw new NoCapacityException($"Node '{node.Name}' already runs {registry.Count} sandboxes (its limit).");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var container = await runtime.StartAsync(new ContainerSpec
+        {
+            Template = request.Template,
+            MemoryBytes = request.MemoryMb!.Value * 1024L * 1024,
+            Cpu = request.Cpu!.Value,
+            PidsLimit = _options.PidsLimit,
+            WorkDirSizeMb = _options.WorkDirSizeMb,
+            TmpSizeMb = _options.TmpSizeMb,
+            SandboxId = Id,
+        }, cancellationToken);
+        try
+        {
+            _agent = await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken);
+        }
+        catch
+        {
+            await runtime.RemoveAsync(container, CancellationToken.None);
+            throw;
+        }
+
+        _container = container;
+        var env = new Dictionary<string, string>(container.ImageEnv);
+        foreach (var (key, value) in request.Env ?? [])
+        {
+            env[key] = value;
+        }
+
+        _env = env;
+        var now = time.GetUtcNow();
+        _info = new SandboxInfo
+        {
+            Id = Id,
+            Template = request.Template,
+            Node = node.Name,
+            CreatedAt = now,
+            ExpiresAt = now.AddSeconds(request.TimeoutSeconds!.Value),
+            Metadata = request.Metadata is null ? [] : new Dictionary<string, string>(request.Metadata),
+            Cpu = request.Cpu.Value,
+            MemoryMb = request.MemoryMb.Value,
+            Tenant = request.Tenant,
+            ContainerId = container.Id,
+        };
+        registry.Upsert(_info);
+        ScheduleExpiry();
+        WatchAgent(_agent);
+        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: false);
+        LogCreated(Id, request.Template, container.Id[..12], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return _info;
+    }
+
+    public Task<SandboxInfo> GetInfoAsync()
+    {
+        EnsureRunning();
+        return Task.FromResult(_info!);
+    }
+
+    public async Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in RunCodeStreamAsync(request, cancellationToken))
+        {
+            if (item.CodeResult is { } result)
+            {
+                return result;
+            }
+        }
+
+        throw new SandboxLostException(Id, "the run ended without a result");
+    }
+
+    public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        var code = _validate.Code(request.Code);
+        var language = _validate.Language(request.Language, Templates.DefaultLanguage(_info!.Template));
+        if (!Templates.Supports(_info.Template, language))
+        {
+            throw new SandboxValidationException("language", $"A '{_info.Template}' sandbox runs {Templates.DefaultLanguage(_info.Template)} or bash, not {language}.");
+        }
+
+        var timeoutMs = _validate.RunTimeoutMs(request.TimeoutMs, _options.DefaultRunTimeoutMs);
+        _validate.Pairs(request.Env, "env", requireEnvName: true);
+        var env = Merge(request.Env);
+        var events = Languages.IsStateful(language)
+            ? KernelRunAsync(agent, new RunCodeRequest(code, language, request.ContextId, env, timeoutMs), cancellationToken)
+            : ProgramRunAsync(agent, language, code, env, timeoutMs, cancellationToken);
+        return Guard(Measure(events, language));
+    }
+
+    public async Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        var canonical = _validate.Language(language, null);
+        if (!Languages.IsStateful(canonical) || !Templates.Supports(_info!.Template, canonical))
+        {
+            throw new SandboxValidationException("language", $"Contexts run python (python template) or javascript (node template); this is a '{_info!.Template}' sandbox.");
+        }
+
+        var created = await Call(() => agent.RequestAsync(new CreateContextRequest(canonical, null), cancellationToken));
+        return ((ContextCreatedEvent)created).ContextId;
+    }
+
+    public async Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        await Call(() => agent.RequestAsync(new DeleteContextRequest(contextId), cancellationToken));
+    }
+
+    public async Task<CommandResult> RunCommandAsync(CommandRequest request, CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in RunCommandStreamAsync(request, cancellationToken))
+        {
+            if (item.CommandResult is { } result)
+            {
+                return result;
+            }
+        }
+
+        throw new SandboxLostException(Id, "the command ended without a result");
+    }
+
+    public IAsyncEnumerable<RunEvent> RunCommandStreamAsync(CommandRequest request, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        if ((request.Cmd is null) == (request.Argv is null) || (request.Cmd is not null && string.IsNullOrWhiteSpace(request.Cmd)) || (request.Argv is not null && (request.Argv.Length == 0 || string.IsNullOrEmpty(request.Argv[0]))))
+        {
+            throw new SandboxValidationException("cmd", "Give either cmd (a shell command) or argv (a non-empty argument list), not both.");
+        }
+
+        _validate.Code(request.Cmd ?? string.Join(' ', request.Argv!), request.Cmd is null ? "argv" : "cmd");
+        _validate.Pairs(request.Env, "env", requireEnvName: true);
+        var exec = new ExecRequest
+        {
+            Argv = request.Argv,
+            Shell = request.Cmd,
+            Cwd = request.Cwd is null ? null : FileNames.ValidatePath(request.Cwd, "cwd"),
+            Env = Merge(request.Env),
+            Limits = new ExecLimits
+            {
+                TimeoutMs = _validate.RunTimeoutMs(request.TimeoutMs, _options.DefaultRunTimeoutMs),
+                MaxOutputBytesPerStream = _validate.MaxOutputBytes(request.MaxOutputBytes),
+            },
+        };
+        return Guard(Measure(AgentExec.StreamAsync(agent, exec, request.Stdin, ReadOomKills, cancellationToken), Languages.Shell));
+    }
+
+    public IAsyncEnumerable<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        FileNames.ValidatePath(path);
+        return Guard(ReadChunksAsync(agent, path, cancellationToken), path);
+    }
+
+    public async Task<SandboxFileInfo> WriteFileAsync(string path, byte[] content, bool append, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        FileNames.ValidatePath(path);
+        if (content.Length > MaxWriteBytes)
+        {
+            throw new SandboxValidationException("content", $"Write at most {MaxWriteBytes} bytes per call; append the rest.");
+        }
+
+        var entry = await Call(() => AgentFiles.WriteAsync(agent, path, content, append, cancellationToken), path);
+        return AgentErrors.ToFileInfo(entry);
+    }
+
+    public async Task<SandboxFileInfo[]> ListFilesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        FileNames.ValidatePath(path);
+        var list = await Call(() => agent.RequestAsync(new ListFilesRequest(path), cancellationToken), path);
+        return [.. ((FileListEvent)list).Entries.Select(AgentErrors.ToFileInfo)];
+    }
+
+    public async Task<SandboxFileInfo> StatFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        FileNames.ValidatePath(path);
+        return AgentErrors.ToFileInfo(await Call(() => StatAsync(agent, path, cancellationToken), path));
+    }
+
+    public async Task MakeDirectoryAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        FileNames.ValidatePath(path);
+        await Call(() => agent.RequestAsync(new MakeDirectoryRequest(path), cancellationToken), path);
+    }
+
+    public async Task RemoveFileAsync(string path, bool recursive, CancellationToken cancellationToken = default)
+    {
+        var agent = EnsureRunning();
+        FileNames.ValidatePath(path);
+        await Call(() => agent.RequestAsync(new RemoveFileRequest(path, recursive), cancellationToken), path);
+    }
+
+    public Task<SandboxInfo> SetTimeoutAsync(int seconds)
+    {
+        EnsureRunning();
+        _validate.LifetimeSeconds(seconds, "timeoutSeconds");
+        _info = _info! with { ExpiresAt = time.GetUtcNow().AddSeconds(seconds) };
+        registry.Upsert(_info);
+        ScheduleExpiry();
+        return Task.FromResult(_info);
+    }
+
+    public async Task KillAsync()
+    {
+        if (_info is null || registry.Ended(Id) is not null)
+        {
+            EnsureRunning();
+            return;
+        }
+
+        await EndAsync(SandboxEnd.Killed, "killed by a caller");
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A sandbox never outlives its activation: on shutdown or any other deactivation its container goes too.
+        if (_info is not null && registry.Ended(Id) is null)
+        {
+            await EndAsync(SandboxEnd.Lost, $"its grain was deactivated ({reason.Description})");
+        }
+    }
+
+    private async IAsyncEnumerable<RunEvent> KernelRunAsync(AgentConnection agent, RunCodeRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var collector = new OutputCollector();
+        var oomBefore = ReadOomKills();
+        await foreach (var frame in agent.StreamAsync(request, default, cancellationToken))
+        {
+            switch (frame.Header)
+            {
+                case OutputEvent output when collector.Add(output.Stream, frame.Payload) is { } chunk:
+                    yield return chunk;
+                    break;
+                case CodeResultEvent result:
+                    var oom = ReadOomKills() > oomBefore;
+                    yield return new RunEvent
+                    {
+                        CodeResult = new CodeRunResult
+                        {
+                            Stdout = collector.Stdout,
+                            Stderr = collector.Stderr,
+                            Value = result.Value,
+                            Error = result.Error is null ? null : new CodeRunError { Name = result.Error.Name, Value = result.Error.Value, Traceback = result.Error.Traceback },
+                            Status = RunOutcome.Classify(result, oom),
+                            StdoutTruncated = result.StdoutTruncated,
+                            StderrTruncated = result.StderrTruncated,
+                            WallTimeMs = result.WallTimeMs,
+                        },
+                    };
+                    break;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<RunEvent> ProgramRunAsync(AgentConnection agent, string language, string code, Dictionary<string, string> env, int timeoutMs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Compiled languages and shell code run as a fresh program in a directory of their own, removed afterwards.
+        var directory = $"/tmp/.soulbox-runs/{Interlocked.Increment(ref _runs)}";
+        var output = Channel.CreateUnbounded<RunEvent>();
+        var program = new ProgramSpec(language, ProgramRunner.FilesOf(language, code, null), [], null);
+        var limits = new ProgramLimits(Math.Max(timeoutMs, _options.DefaultCompileTimeoutMs), timeoutMs, _options.DefaultMaxOutputBytes);
+        var run = Task.Run(async () =>
+        {
+            try
+            {
+                return await ProgramRunner.RunAsync(agent, directory, program, env, limits, ReadOomKills, e => output.Writer.WriteAsync(e, cancellationToken), cancellationToken);
+            }
+            finally
+            {
+                output.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+
+        await foreach (var item in output.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            yield return item;
+        }
+
+        var result = await run;
+        try
+        {
+            await agent.RequestAsync(new RemoveFileRequest(directory, Recursive: true), CancellationToken.None);
+        }
+        catch (AgentErrorException)
+        {
+            // The run may have removed its own directory; nothing is left to clean.
+        }
+
+        yield return new RunEvent
+        {
+            CodeResult = new CodeRunResult
+            {
+                Stdout = result.Stdout,
+                Stderr = result.Stderr,
+                Status = result.Status,
+                ExitCode = result.ExitCode,
+                WallTimeMs = result.WallTimeMs,
+                StdoutTruncated = result.Run?.StdoutTruncated ?? false,
+                StderrTruncated = result.Run?.StderrTruncated ?? false,
+                Error = result.Status switch
+                {
+                    ExecutionStatus.Ok => null,
+                    ExecutionStatus.CompileError => new CodeRunError { Name = "CompileError", Value = result.Stderr.Trim() },
+                    ExecutionStatus.Timeout => new CodeRunError { Name = "TimeoutError", Value = $"Execution exceeded {timeoutMs} ms." },
+                    _ => new CodeRunError { Name = "RuntimeError", Value = result.Signal is { } signal ? $"Killed by signal {signal}." : $"Exited with code {result.ExitCode}." },
+                },
+            },
+        };
+    }
+
+    private async IAsyncEnumerable<byte[]> ReadChunksAsync(AgentConnection agent, string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var frame in agent.StreamAsync(new ReadFileRequest(path), default, cancellationToken))
+        {
+            if (frame.Header is FileDataEvent)
+            {
+                yield return frame.Payload;
+            }
+        }
+    }
+
+    private static async Task<AgentFileEntry> StatAsync(AgentConnection agent, string path, CancellationToken cancellationToken) =>
+        ((FileStatEvent)await agent.RequestAsync(new StatFileRequest(path), cancellationToken)).Entry;
+
+    private async IAsyncEnumerable<RunEvent> Measure(IAsyncEnumerable<RunEvent> events, string language)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await foreach (var item in events)
+        {
+            if ((item.CodeResult?.Status ?? item.CommandResult?.Status) is { } status)
+            {
+                metrics.Executed(item.CodeResult is null ? "command" : "code", language, status, Stopwatch.GetElapsedTime(started));
+            }
+
+            yield return item;
+        }
+    }
+
+    /// <summary>Translates agent failures into SoulBox errors while streaming (a yield cannot sit in a try with a catch).</summary>
+    private async IAsyncEnumerable<T> Guard<T>(IAsyncEnumerable<T> source, string? path = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var enumerator = source.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                T current;
+                try
+                {
+                    if (!await enumerator.MoveNextAsync())
+                    {
+                        yield break;
+                    }
+
+                    current = enumerator.Current;
+                }
+                catch (Exception e) when (Translate(e, path) is { } translated)
+                {
+                    throw translated;
+                }
+
+                yield return current;
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync();
+        }
+    }
+
+    private async Task<T> Call<T>(Func<Task<T>> call, string? path = null)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (Translate(e, path) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    private Exception? Translate(Exception e, string? path) => e switch
+    {
+        AgentErrorException error => AgentErrors.ToSoulBox(error, path),
+        AgentConnectionLostException lost => Lose(lost.Message),
+        _ => null,
+    };
+
+    private SandboxLostException Lose(string reason)
+    {
+        if (_lostReason is null && _info is not null && registry.Ended(Id) is null)
+        {
+            _lostReason = reason;
+            metrics.SandboxLost(_info.Template);
+            LogLost(Id, reason);
+            _ = EndAsync(SandboxEnd.Lost, reason);
+        }
+
+        return new SandboxLostException(Id, _lostReason ?? reason);
+    }
+
+    /// <summary>Throws the error that says why this sandbox cannot take calls, or returns its agent.</summary>
+    private AgentConnection EnsureRunning()
+    {
+        ThrowIfMisplaced();
+        if (registry.Ended(Id) is { } ended)
+        {
+            throw ended.How switch
+            {
+                SandboxEnd.Expired => new SandboxExpiredException(Id, ended.At),
+                SandboxEnd.Killed => new SandboxKilledException(Id),
+                _ => new SandboxLostException(Id, ended.Reason),
+            };
+        }
+
+        if (_info is null || _agent is null)
+        {
+            DeactivateOnIdle();
+            throw new SandboxNotFoundException(Id);
+        }
+
+        return _agent;
+    }
+
+    private void ThrowIfMisplaced()
+    {
+        var owner = SandboxIds.NodeOf(Id);
+        if (owner is null)
+        {
+            DeactivateOnIdle();
+            throw new SandboxNotFoundException(Id);
+        }
+
+        if (owner != node.Name)
+        {
+            // The placement director only lands a sandbox here when its own node is not in the cluster.
+            DeactivateOnIdle();
+            throw new SandboxLostException(Id, $"its node '{owner}' is no longer in the cluster");
+        }
+    }
+
+    private void ScheduleExpiry()
+    {
+        _expiry?.Dispose();
+        var due = _info!.ExpiresAt - time.GetUtcNow();
+        _expiry = this.RegisterGrainTimer(
+            _ => EndAsync(SandboxEnd.Expired, "its lifetime ended"),
+            new GrainTimerCreationOptions(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
+    }
+
+    private void WatchAgent(AgentConnection agent) =>
+        // Runs on this activation's scheduler: the agent's connection dropping means the container died.
+        agent.Closed.ContinueWith(
+            t => { if (ReferenceEquals(agent, _agent)) Lose($"the container stopped ({t.Result})"); },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Current);
+
+    private async Task EndAsync(SandboxEnd how, string reason)
+    {
+        if (_info is null || registry.Ended(Id) is not null && how != SandboxEnd.Lost)
+        {
+            return;
+        }
+
+        var wasLive = registry.Ended(Id) is null;
+        registry.End(Id, how, reason);
+        if (wasLive)
+        {
+            metrics.SandboxEnded(_info.Template);
+            LogEnded(Id, how, reason);
+        }
+
+        _expiry?.Dispose();
+        var agent = _agent;
+        var container = _container;
+        _agent = null;
+        _container = null;
+        if (agent is not null)
+        {
+            await agent.DisposeAsync();
+        }
+
+        if (container is not null)
+        {
+            try
+            {
+                await runtime.RemoveAsync(container, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                LogRemoveFailed(e, container.Id);
+            }
+        }
+
+        DeactivateOnIdle();
+    }
+
+    private Dictionary<string, string> Merge(IReadOnlyDictionary<string, string>? extra)
+    {
+        var env = new Dictionary<string, string>(_env);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+
+        return env;
+    }
+
+    private long ReadOomKills() => _container is { } c ? runtime.ReadOomKillCount(c) : 0;
+
+    [LoggerMessage(1, LogLevel.Information, "Sandbox {SandboxId} created from {Template} in container {ContainerId} in {ElapsedMs:F0} ms")]
+    private partial void LogCreated(string sandboxId, string template, string containerId, double elapsedMs);
+
+    [LoggerMessage(2, LogLevel.Warning, "Sandbox {SandboxId} lost: {Reason}")]
+    private partial void LogLost(string sandboxId, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Sandbox {SandboxId} ended ({How}): {Reason}")]
+    private partial void LogEnded(string sandboxId, SandboxEnd how, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Removing container {ContainerId} failed")]
+    private partial void LogRemoveFailed(Exception exception, string containerId);
+}

@@ -1,0 +1,115 @@
+using SoulBox.Grains.Hosting;
+
+namespace SoulBox.Grains.Sandboxes;
+
+/// <summary>Checks caller input against the node's bounds and fills in defaults. Every failure is a
+/// <see cref="SandboxValidationException"/> naming the field.</summary>
+internal sealed class SandboxRequestValidator(SandboxOptions options)
+{
+    public SandboxCreateOptions Create(SandboxCreateOptions request)
+    {
+        var template = request.Template?.Trim().ToLowerInvariant() ?? "";
+        if (!Templates.All.Contains(template))
+        {
+            throw new SandboxValidationException("template", $"Unknown template '{request.Template}'; known templates: {string.Join(", ", Templates.All)}.");
+        }
+
+        var timeout = request.TimeoutSeconds ?? options.DefaultTimeoutSeconds;
+        LifetimeSeconds(timeout, "timeoutSeconds");
+        var memory = request.MemoryMb ?? options.DefaultMemoryMb;
+        if (memory < 32 || memory > options.MaxMemoryMb)
+        {
+            throw new SandboxValidationException("memoryMb", $"memoryMb must be between 32 and {options.MaxMemoryMb}; got {memory}.");
+        }
+
+        var cpu = request.Cpu ?? options.DefaultCpu;
+        if (double.IsNaN(cpu) || cpu < 0.05 || cpu > options.MaxCpu)
+        {
+            throw new SandboxValidationException("cpu", $"cpu must be between 0.05 and {options.MaxCpu}; got {cpu}.");
+        }
+
+        Pairs(request.Env, "env", requireEnvName: true);
+        Pairs(request.Metadata, "metadata", requireEnvName: false);
+        return request with { Template = template, TimeoutSeconds = timeout, MemoryMb = memory, Cpu = cpu };
+    }
+
+    public int LifetimeSeconds(int seconds, string field)
+    {
+        if (seconds <= 0 || seconds > options.MaxTimeoutSeconds)
+        {
+            throw new SandboxValidationException(field, $"{field} must be between 1 and {options.MaxTimeoutSeconds} seconds; got {seconds}.");
+        }
+
+        return seconds;
+    }
+
+    public int RunTimeoutMs(int? timeoutMs, int defaultMs, string field = "timeoutMs")
+    {
+        var value = timeoutMs ?? defaultMs;
+        if (value <= 0 || value > options.MaxRunTimeoutMs)
+        {
+            throw new SandboxValidationException(field, $"{field} must be between 1 and {options.MaxRunTimeoutMs} ms; got {value}.");
+        }
+
+        return value;
+    }
+
+    public long MaxOutputBytes(long? requested)
+    {
+        var value = requested ?? options.DefaultMaxOutputBytes;
+        if (value <= 0 || value > options.MaxOutputBytes)
+        {
+            throw new SandboxValidationException("maxOutputBytes", $"maxOutputBytes must be between 1 and {options.MaxOutputBytes}; got {value}.");
+        }
+
+        return value;
+    }
+
+    public string Code(string? code, string field = "code")
+    {
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            throw new SandboxValidationException(field, "Code is empty.");
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(code) > options.MaxCodeBytes)
+        {
+            throw new SandboxValidationException(field, $"Code is larger than the {options.MaxCodeBytes}-byte limit.");
+        }
+
+        return code;
+    }
+
+    public string Language(string? language, string? fallback)
+    {
+        var requested = language ?? fallback;
+        return Languages.Normalize(requested)
+            ?? throw new SandboxValidationException("language", $"Unknown language '{requested}'; known languages: {string.Join(", ", Languages.All)}.");
+    }
+
+    public void Pairs(IReadOnlyDictionary<string, string>? pairs, string field, bool requireEnvName)
+    {
+        if (pairs is null)
+        {
+            return;
+        }
+
+        if (pairs.Count > options.MaxMetadataEntries * 4)
+        {
+            throw new SandboxValidationException(field, $"{field} has too many entries ({pairs.Count}).");
+        }
+
+        foreach (var (key, value) in pairs)
+        {
+            if (string.IsNullOrEmpty(key) || key.Length > 256 || (value?.Length ?? 0) > 32 * 1024 || key.Contains('\0') || (value?.Contains('\0') ?? false))
+            {
+                throw new SandboxValidationException(field, $"{field} entry '{key}' is empty, too long or contains NUL.");
+            }
+
+            if (requireEnvName && (key.Contains('=') || char.IsAsciiDigit(key[0])))
+            {
+                throw new SandboxValidationException(field, $"'{key}' is not a valid environment variable name.");
+            }
+        }
+    }
+}

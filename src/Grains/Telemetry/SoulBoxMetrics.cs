@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace SoulBox.Grains.Telemetry;
+
+/// <summary>SoulBox's own meter ("SoulBox"): what operators watch in Prometheus/Grafana.</summary>
+public sealed class SoulBoxMetrics
+{
+    public const string MeterName = "SoulBox";
+
+    private readonly Counter<long> _executions;
+    private readonly Histogram<double> _executionDuration;
+    private readonly Histogram<double> _createDuration;
+    private readonly UpDownCounter<long> _activeSandboxes;
+    private readonly Counter<long> _poolHits;
+    private readonly Counter<long> _poolMisses;
+    private readonly Histogram<double> _containerStart;
+    private readonly Counter<long> _sandboxesLost;
+
+    public SoulBoxMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _executions = meter.CreateCounter<long>("soulbox.executions", "{execution}", "Code runs, commands and one-shot executions, by language and outcome.");
+        _executionDuration = meter.CreateHistogram<double>("soulbox.execution.duration", "ms", "Wall time of a run as seen by the grain.");
+        _createDuration = meter.CreateHistogram<double>("soulbox.sandbox.create.duration", "ms", "Time to create a sandbox (claim or start its container and reach its agent).");
+        _activeSandboxes = meter.CreateUpDownCounter<long>("soulbox.sandboxes.active", "{sandbox}", "Sandboxes alive on this node.");
+        _poolHits = meter.CreateCounter<long>("soulbox.pool.hits", "{claim}", "Sandbox creations served by a warm container.");
+        _poolMisses = meter.CreateCounter<long>("soulbox.pool.misses", "{claim}", "Sandbox creations that had to start a container.");
+        _containerStart = meter.CreateHistogram<double>("soulbox.container.start.duration", "ms", "Docker create+start of a container.");
+        _sandboxesLost = meter.CreateCounter<long>("soulbox.sandboxes.lost", "{sandbox}", "Sandboxes whose container died under them.");
+        meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
+        meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
+    }
+
+    /// <summary>Set by the node: warm containers per template, for the gauge.</summary>
+    public Func<IEnumerable<Measurement<long>>> WarmContainers { get; set; } = static () => [];
+
+    /// <summary>Set by the node: memory of its sandbox containers, for the gauge.</summary>
+    public Func<IEnumerable<Measurement<long>>> SandboxMemory { get; set; } = static () => [];
+
+    public void Executed(string kind, string language, ExecutionStatus status, TimeSpan elapsed)
+    {
+        var tags = new TagList { { "kind", kind }, { "language", language }, { "outcome", status.ToWire() } };
+        _executions.Add(1, tags);
+        _executionDuration.Record(elapsed.TotalMilliseconds, tags);
+    }
+
+    public void SandboxCreated(string template, TimeSpan elapsed, bool fromPool)
+    {
+        _createDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("template", template));
+        _activeSandboxes.Add(1, new KeyValuePair<string, object?>("template", template));
+        (fromPool ? _poolHits : _poolMisses).Add(1, new KeyValuePair<string, object?>("template", template));
+    }
+
+    public void SandboxEnded(string template) => _activeSandboxes.Add(-1, new KeyValuePair<string, object?>("template", template));
+
+    public void SandboxLost(string template) => _sandboxesLost.Add(1, new KeyValuePair<string, object?>("template", template));
+
+    public void ContainerStarted(string template, TimeSpan elapsed) =>
+        _containerStart.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("template", template));
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using Orleans.Configuration;
+using SoulBox.Client;
+using SoulBox.Grains.Hosting;
+
+namespace SoulBox.Silo.Hosting;
+
+public static class SoulBoxSiloExtensions
+{
+    /// <summary>Hosts an Orleans silo playing this node's roles: localhost clustering for a single node,
+    /// Redis clustering when SoulBox:Redis is set. Bad settings stop the process with a message naming them.</summary>
+    public static IHostApplicationBuilder AddSoulBoxSilo(this IHostApplicationBuilder builder)
+    {
+        var options = new SoulBoxNodeOptions();
+        builder.Configuration.GetSection(SoulBoxNodeOptions.SectionName).Bind(options);
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid SoulBox configuration: " + string.Join(" ", problems));
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.UseOrleans(silo =>
+        {
+            if (options.Redis is { Length: > 0 } redis)
+            {
+                silo.UseRedisClustering(redis);
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = SoulBoxCluster.ClusterId;
+                    o.ServiceId = SoulBoxCluster.ServiceId;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: SoulBoxCluster.ServiceId, clusterId: SoulBoxCluster.ClusterId);
+            }
+
+            silo.Configure<SiloOptions>(o => o.SiloName = options.ResolvedNodeName);
+            if (options.IsWorker)
+            {
+                silo.AddSoulBoxWorker(builder.Configuration);
+            }
+            else
+            {
+                silo.ExcludeSoulBoxWorkerGrains();
+            }
+        });
+        builder.Services.AddSoulBoxClient();
+        builder.Services.AddHostedService<NodeBanner>();
+        return builder;
+    }
+}
