@@ -90,7 +90,8 @@ internal sealed partial class ExecutorPool(
                     throw;
                 }
 
-                throw new SoulBoxException(ErrorCodes.Internal, $"The execution container failed: {e.Message}", e);
+                // The agent exception stays here: only SoulBox exceptions cross the wire.
+                throw new SoulBoxException(ErrorCodes.Internal, $"The execution container failed: {e.Message}");
             }
 
             _ = RecycleAsync(template, memoryMb, executor);

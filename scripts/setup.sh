@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# SoulBox machine setup: host packages, Docker daemon, base image, agent, runtime images.
+#
+# Idempotent: every step first checks whether its result already exists and is
+# current, so a second run on a prepared machine takes a few seconds.
+#
+# Usage: scripts/setup.sh [--images python,node,go,java]
+#
+# Environment:
+#   SOULBOX_SKIP_AGENT=1       skip publishing the agent (src/Agent)
+#   SOULBOX_NO_PULL=1          never try `docker pull` for the base image (go straight
+#                              to debootstrap; use on air-gapped hosts to avoid any
+#                              traffic to a registry)
+#   SOULBOX_DEBIAN_MIRROR=URL  Debian mirror for debootstrap and inside the images
+#                              (default: the mirror the host's apt uses)
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+ALL_IMAGES=(python node go java)
+BASE_IMAGE="debian:bookworm-slim"
+T0=${EPOCHREALTIME/,/.}
+
+# "[setup]  12.3s message" - elapsed seconds since the script started.
+log() {
+    local now=${EPOCHREALTIME/,/.}
+    printf '[setup] %6.1fs %s\n' "$(awk -v a="$T0" -v b="$now" 'BEGIN{print b-a}')" "$*"
+}
+die() { log "ERROR: $*"; exit 1; }
+
+# Not root (unusual here, but cheap to support): use sudo for system changes.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# ---------------------------------------------------------------- arguments
+IMAGES=("${ALL_IMAGES[@]}")
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --images) [ $# -ge 2 ] || die "--images needs a value, e.g. --images python,node"
+                  IFS=',' read -r -a IMAGES <<<"$2"; shift 2 ;;
+        --images=*) IFS=',' read -r -a IMAGES <<<"${1#--images=}"; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) die "unknown argument: $1" ;;
+    esac
+done
+for img in "${IMAGES[@]}"; do
+    [ -f "images/$img/Dockerfile" ] || die "unknown image '$img' (no images/$img/Dockerfile)"
+done
+
+# ---------------------------------------------------------------- mirror detection
+# The Debian mirror the host's apt uses (deb822 *.sources or one-line *.list),
+# for the given suite. Reused for debootstrap and inside the images so that a
+# host behind a local mirror/proxy builds images the same way it installs packages.
+host_mirror_for_suite() {
+    local suite="$1" f
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        awk -v want="$suite" 'BEGIN{RS="";FS="\n"} {
+            uris=""; suites=""; types=""; enabled=1
+            for (i = 1; i <= NF; i++) {
+                line = $i
+                if (line ~ /^URIs:/)    { sub(/^URIs:[ \t]*/, "", line);    uris = line }
+                if (line ~ /^Suites:/)  { sub(/^Suites:[ \t]*/, "", line);  suites = " " line " " }
+                if (line ~ /^Types:/)   { sub(/^Types:[ \t]*/, "", line);   types = " " line " " }
+                if (line ~ /^Enabled:[ \t]*no/) enabled = 0
+            }
+            if (enabled && types ~ / deb / && suites ~ (" " want " ")) { split(uris, u, " "); print u[1]; exit }
+        }' "$f"
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] || continue
+        # deb [opts] URI suite components...
+        awk -v want="$suite" '$1 == "deb" {
+            i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+            if ($(i+1) == want) { print $i; exit }
+        }' "$f"
+    done
+}
+
+MIRROR="${SOULBOX_DEBIAN_MIRROR:-$(host_mirror_for_suite bookworm | head -n1)}"
+MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+MIRROR="${MIRROR%/}"
+SECURITY_MIRROR="$(host_mirror_for_suite bookworm-security | head -n1)"
+SECURITY_MIRROR="${SECURITY_MIRROR:-${MIRROR%/debian}/debian-security}"
+SECURITY_MIRROR="${SECURITY_MIRROR%/}"
+
+log "repo: $REPO_ROOT; images: ${IMAGES[*]}; Debian mirror: $MIRROR (security: $SECURITY_MIRROR)"
+
+# ---------------------------------------------------------------- a. host packages
+# command-or-file to check -> Debian package providing it.
+# libc6-dev: the agent is linked statically, which needs libc.a.
+missing=()
+command -v dockerd      >/dev/null 2>&1 || missing+=(docker.io)
+command -v debootstrap  >/dev/null 2>&1 || missing+=(debootstrap)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v gcc          >/dev/null 2>&1 || missing+=(gcc)
+command -v ip           >/dev/null 2>&1 || missing+=(iproute2)
+if ! dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=(libc6-dev)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    log "a. installing host packages: ${missing[*]}"
+    $SUDO apt-get update
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+    log "a. host packages installed"
+else
+    log "a. host packages present (dockerd, debootstrap, redis-server, gcc, libc6-dev, iproute2)"
+fi
+
+# ---------------------------------------------------------------- b. docker daemon
+# No systemd on these machines: start dockerd ourselves, detached from this
+# shell (setsid nohup) so it outlives the script.
+if docker info >/dev/null 2>&1; then
+    log "b. docker daemon is running"
+else
+    # A dockerd killed at the end of an earlier session leaves its pid file,
+    # and dockerd refuses to start while it exists. Remove it only if the pid
+    # in it is not a live dockerd.
+    # (A killed dockerd whose parent has not reaped it is a zombie: not alive.)
+    dockerd_alive() {
+        [ -n "$1" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = "dockerd" ] \
+            && ! grep -qE '^State:[[:space:]]+Z' "/proc/$1/status" 2>/dev/null
+    }
+    oldpid=""
+    if [ -f /var/run/docker.pid ]; then
+        oldpid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+        if dockerd_alive "$oldpid"; then
+            log "b. dockerd (pid $oldpid) is alive but 'docker info' fails; waiting for it"
+        else
+            log "b. removing stale /var/run/docker.pid (pid '$oldpid' is not a live dockerd)"
+            $SUDO rm -f /var/run/docker.pid
+        fi
+    fi
+    if ! dockerd_alive "$oldpid"; then
+        log "b. starting dockerd (log: /var/log/soulbox-dockerd.log)"
+        $SUDO setsid nohup dockerd >>/var/log/soulbox-dockerd.log 2>&1 </dev/null &
+    fi
+    ok=0
+    for _ in $(seq 1 120); do
+        if docker info >/dev/null 2>&1; then ok=1; break; fi
+        sleep 0.5
+    done
+    if [ "$ok" -ne 1 ]; then
+        log "b. dockerd did not become ready within 60 s; last log lines:"
+        tail -n 40 /var/log/soulbox-dockerd.log >&2 || true
+        die "docker daemon not available"
+    fi
+    log "b. docker daemon ready ($(docker info --format '{{.ServerVersion}} {{.Driver}}' 2>/dev/null))"
+fi
+
+# Builder: BuildKit through buildx when that plugin exists and works; otherwise
+# the classic builder, which streams step-by-step progress and needs nothing else.
+if docker buildx version >/dev/null 2>&1 && docker buildx inspect >/dev/null 2>&1; then
+    BUILD=(docker buildx build --load --progress=plain)
+    BUILDER_NAME="buildx"
+else
+    BUILD=(env DOCKER_BUILDKIT=0 docker build)
+    BUILDER_NAME="classic builder"
+fi
+
+# ---------------------------------------------------------------- c. base image
+if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "c. base image $BASE_IMAGE present"
+else
+    pulled=0
+    if [ "${SOULBOX_NO_PULL:-0}" != "1" ]; then
+        log "c. trying: docker pull $BASE_IMAGE (20 s limit)"
+        if timeout 20 docker pull "$BASE_IMAGE"; then pulled=1; else log "c. pull failed"; fi
+    fi
+    if [ "$pulled" -ne 1 ]; then
+        # Air-gapped host: build an equivalent base from Debian packages.
+        log "c. building $BASE_IMAGE with debootstrap from $MIRROR (takes a minute or two)"
+        rootfs="$(mktemp -d /var/tmp/soulbox-rootfs.XXXXXX)"
+        trap '$SUDO rm -rf "$rootfs"' EXIT
+        extra=()
+        # apt needs CA certificates to talk to an https mirror.
+        case "$MIRROR" in https:*) extra+=(--include=ca-certificates) ;; esac
+        $SUDO debootstrap --variant=minbase "${extra[@]}" bookworm "$rootfs" "$MIRROR"
+        log "c. debootstrap done; slimming and importing"
+        # apt inside the image uses the host's mirror, so Dockerfile RUN apt-get works.
+        $SUDO rm -f "$rootfs/etc/apt/sources.list.d/"*
+        $SUDO tee "$rootfs/etc/apt/sources.list" >/dev/null <<EOF
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb $SECURITY_MIRROR bookworm-security main
+EOF
+        # Like the official -slim image: no docs/man/locales installed by later
+        # apt-get runs, and apt keeps no package cache.
+        $SUDO tee "$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" >/dev/null <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF
+        $SUDO tee "$rootfs/etc/apt/apt.conf.d/docker-clean" >/dev/null <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";
+EOF
+        $SUDO rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
+                     "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
+                     "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/* "$rootfs"/tmp/*
+        # Docker supplies these at run time; do not bake the host's into the image.
+        : | $SUDO tee "$rootfs/etc/resolv.conf" "$rootfs/etc/hostname" >/dev/null
+        $SUDO tar --numeric-owner -C "$rootfs" -c . \
+            | docker import --change 'CMD ["bash"]' --change 'LABEL soulbox.base=debootstrap' - "$BASE_IMAGE"
+        $SUDO rm -rf "$rootfs"
+        trap - EXIT
+        log "c. imported $BASE_IMAGE ($(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
+    fi
+fi
+
+# ---------------------------------------------------------------- d. agent
+# Hash of everything that feeds the agent build; the publish is skipped when it
+# is unchanged and the binary exists.
+agent_source_hash() {
+    {
+        find src/Agent -type f -not -path '*/bin/*' -not -path '*/obj/*' -print0 | sort -z | xargs -0 -r sha256sum
+        for f in Directory.Build.props Directory.Packages.props global.json nuget.config NuGet.config; do
+            [ -f "$f" ] && sha256sum "$f"
+        done
+        true
+    } | sha256sum | cut -c1-64
+}
+if [ "${SOULBOX_SKIP_AGENT:-0}" = "1" ]; then
+    log "d. agent: skipped (SOULBOX_SKIP_AGENT=1)"
+elif [ ! -f src/Agent/SoulBox.Agent.csproj ]; then
+    log "d. agent: skipped - src/Agent/SoulBox.Agent.csproj does not exist yet"
+else
+    h="$(agent_source_hash)"
+    if [ -x artifacts/agent/soulbox-agent ] && [ "$(cat artifacts/agent/.source-hash 2>/dev/null || true)" = "$h" ]; then
+        log "d. agent: up to date (artifacts/agent/soulbox-agent, sources unchanged)"
+    else
+        log "d. agent: dotnet publish src/Agent/SoulBox.Agent.csproj -c Release -o artifacts/agent"
+        rm -f artifacts/agent/.source-hash
+        dotnet publish src/Agent/SoulBox.Agent.csproj -c Release -o artifacts/agent
+        [ -x artifacts/agent/soulbox-agent ] || die "publish finished but artifacts/agent/soulbox-agent is missing (check AssemblyName)"
+        echo "$h" > artifacts/agent/.source-hash
+        log "d. agent: published artifacts/agent/soulbox-agent"
+    fi
+fi
+
+# ---------------------------------------------------------------- e. runtime images
+# Hash of the image's build context (paths + contents), stored as label
+# soulbox.dockerfile-hash; the image is rebuilt only when it differs.
+context_hash() {
+    (cd "images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
+}
+# Command printing the language version, and the language label value.
+version_cmd() {
+    case "$1" in
+        python) echo 'python3 --version' ;;
+        node)   echo 'node --version' ;;
+        go)     echo 'go version' ;;
+        java)   echo 'java --version' ;;
+        *)      echo 'true' ;;
+    esac
+}
+
+log "e. runtime images (builder: $BUILDER_NAME)"
+for name in "${IMAGES[@]}"; do
+    tag="soulbox/$name:latest"
+    want="$(context_hash "$name")"
+    have="$(docker image inspect -f '{{index .Config.Labels "soulbox.dockerfile-hash"}}' "$tag" 2>/dev/null || true)"
+    if [ "$have" = "$want" ]; then
+        log "e. $tag up to date ($(docker image inspect -f '{{index .Config.Labels "soulbox.version"}}' "$tag"))"
+        continue
+    fi
+    log "e. building $tag (${have:+hash changed}${have:-missing})"
+    old_id="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
+    "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" -t "$tag" "images/$name"
+    first_id="$(docker image inspect -f '{{.Id}}' "$tag")"
+    # Version comes from the built image itself; a second build (all layers
+    # cached, only the final LABEL changes) records it as soulbox.version.
+    version="$(docker run --rm --network none "$tag" sh -c "$(version_cmd "$name")" 2>&1 \
+               | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1 || true)"
+    version="${version:-unknown}"
+    log "e. $tag: version $version; recording label"
+    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
+    # Drop the intermediate image that carried soulbox.version=unknown.
+    if [ "$(docker image inspect -f '{{.Id}}' "$tag")" != "$first_id" ]; then
+        docker image rm "$first_id" >/dev/null 2>&1 || true
+    fi
+    # Drop the image this build replaced (fails harmlessly while containers use it).
+    if [ -n "$old_id" ] && [ "$(docker image inspect -f '{{.Id}}' "$tag")" != "$old_id" ]; then
+        docker image rm "$old_id" >/dev/null 2>&1 || true
+    fi
+    log "e. built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+done
+
+log "done"

@@ -1,0 +1,45 @@
+namespace SoulBox.Agent.Exec;
+
+/// <summary>Copies a process output pipe to a consumer chunk by chunk as bytes arrive, up to a cap;
+/// past the cap it keeps draining (a blocked writer would never exit) and drops the bytes.</summary>
+internal static class OutputPump
+{
+    public const int ChunkBytes = 64 * 1024;
+
+    /// <summary>Returns true when output was dropped because of <paramref name="maxBytes"/>.</summary>
+    public static async Task<bool> PumpAsync(Stream source, long maxBytes, Func<ReadOnlyMemory<byte>, ValueTask> emit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[ChunkBytes];
+        long sent = 0;
+        var truncated = false;
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                return truncated;
+            }
+
+            if (read == 0)
+            {
+                return truncated;
+            }
+
+            var allowed = (int)Math.Min(read, Math.Max(0, maxBytes - sent));
+            if (allowed < read)
+            {
+                truncated = true;
+            }
+
+            if (allowed > 0)
+            {
+                sent += allowed;
+                await emit(buffer.AsMemory(0, allowed)).ConfigureAwait(false);
+            }
+        }
+    }
+}

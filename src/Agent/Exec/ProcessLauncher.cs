@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace SoulBox.Agent.Exec;
+
+/// <summary>Starts programs as the sandbox user through <c>soulbox-exec run</c>: .NET cannot drop
+/// privileges between fork and exec, the static helper can.</summary>
+internal sealed class ProcessLauncher(string helperPath, string stateDirectory, int uid, int gid)
+{
+    private long _sequence;
+
+    public int Uid => uid;
+
+    public int Gid => gid;
+
+    public SandboxProcess Start(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, string cwd, ProcessLimits limits)
+    {
+        var resultFile = Path.Combine(stateDirectory, $"exec-{Environment.ProcessId}-{Interlocked.Increment(ref _sequence)}.result");
+        var info = new ProcessStartInfo(helperPath)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add("run");
+        Add(info, "--result", resultFile);
+        Add(info, "--uid", uid.ToString());
+        Add(info, "--gid", gid.ToString());
+        Add(info, "--cwd", cwd);
+        if (limits.MaxOpenFiles > 0)
+        {
+            Add(info, "--nofile", limits.MaxOpenFiles.ToString());
+        }
+
+        if (limits.MaxFileBytes > 0)
+        {
+            Add(info, "--fsize", limits.MaxFileBytes.ToString());
+        }
+
+        if (limits.MaxProcesses > 0)
+        {
+            Add(info, "--nproc", limits.MaxProcesses.ToString());
+        }
+
+        info.ArgumentList.Add("--");
+        foreach (var arg in argv)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // The program sees exactly the environment the agent built, never the agent's own.
+        info.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {helperPath}.");
+        return new SandboxProcess(process, resultFile);
+    }
+
+    private static void Add(ProcessStartInfo info, string flag, string value)
+    {
+        info.ArgumentList.Add(flag);
+        info.ArgumentList.Add(value);
+    }
+}

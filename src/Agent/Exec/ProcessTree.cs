@@ -1,0 +1,151 @@
+namespace SoulBox.Agent.Exec;
+
+/// <summary>Finds and SIGKILLs process trees by walking /proc. Signals alone are not enough: a tree
+/// can fork while it is being killed and a child can leave its process group, so every kill repeats
+/// until a fresh scan finds nothing left.</summary>
+internal static class ProcessTree
+{
+    private const int MaxRounds = 200;
+
+    private readonly record struct ProcStat(int Pid, int ParentPid, int GroupId, int SessionId, char State);
+
+    /// <summary>Kills every descendant of <paramref name="rootPid"/> (not the root itself: that is the
+    /// soulbox-exec helper, which must live to report) and every process in session or group
+    /// <paramref name="sessionId"/> (0 = unknown).</summary>
+    public static async Task KillTreeAsync(int rootPid, int sessionId)
+    {
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            if (sessionId > 0)
+            {
+                Libc.Kill(-sessionId, Libc.SIGKILL);
+            }
+
+            var victims = FindTree(rootPid, sessionId);
+            if (victims.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var pid in victims)
+            {
+                Libc.Kill(pid, Libc.SIGKILL);
+            }
+
+            await Task.Delay(round < 10 ? 1 : 10).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills every process whose real uid is <paramref name="uid"/>.</summary>
+    public static async Task KillUserAsync(int uid)
+    {
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var victims = FindUser(uid);
+            if (victims.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var pid in victims)
+            {
+                Libc.Kill(pid, Libc.SIGKILL);
+            }
+
+            await Task.Delay(round < 10 ? 1 : 10).ConfigureAwait(false);
+        }
+    }
+
+    private static List<int> FindTree(int rootPid, int sessionId)
+    {
+        var all = ReadAll();
+        var children = all.ToLookup(p => p.ParentPid, p => p.Pid);
+        var found = new HashSet<int>();
+        var queue = new Queue<int>();
+        queue.Enqueue(rootPid);
+        while (queue.Count > 0)
+        {
+            foreach (var child in children[queue.Dequeue()])
+            {
+                if (found.Add(child))
+                {
+                    queue.Enqueue(child);
+                }
+            }
+        }
+
+        if (sessionId > 0)
+        {
+            found.UnionWith(all.Where(p => p.SessionId == sessionId || p.GroupId == sessionId).Select(p => p.Pid));
+        }
+
+        // Zombies are already dead and only wait to be reaped; killing them again would loop forever.
+        var zombies = all.Where(p => p.State is 'Z' or 'X').Select(p => p.Pid).ToHashSet();
+        found.RemoveWhere(pid => pid == rootPid || zombies.Contains(pid) || pid == Environment.ProcessId);
+        return found.ToList();
+    }
+
+    private static List<int> FindUser(int uid)
+    {
+        var victims = new List<int>();
+        foreach (var stat in ReadAll())
+        {
+            if (stat.State is 'Z' or 'X' || stat.Pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            if (ReadRealUid(stat.Pid) == uid)
+            {
+                victims.Add(stat.Pid);
+            }
+        }
+
+        return victims;
+    }
+
+    private static List<ProcStat> ReadAll()
+    {
+        var result = new List<ProcStat>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Format: "pid (comm) state ppid pgrp session ..."; comm may hold spaces and parentheses.
+                var text = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                result.Add(new ProcStat(pid, int.Parse(fields[1]), int.Parse(fields[2]), int.Parse(fields[3]), fields[0][0]));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return result;
+    }
+
+    private static int ReadRealUid(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                {
+                    return int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace SoulBox.Agent.Exec;
+
+/// <summary>A program running under the soulbox-exec helper: its pipes, its tree, its result.</summary>
+internal sealed class SandboxProcess(Process helper, string resultFile) : IDisposable
+{
+    private int _sessionId;
+
+    /// <summary>Pid of the root helper; every descendant stays below it while it lives (subreaper).</summary>
+    public int HelperPid { get; } = helper.Id;
+
+    public Stream Stdin => helper.StandardInput.BaseStream;
+
+    public Stream Stdout => helper.StandardOutput.BaseStream;
+
+    public Stream Stderr => helper.StandardError.BaseStream;
+
+    public bool HasExited => helper.HasExited;
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => helper.WaitForExitAsync(cancellationToken);
+
+    /// <summary>SIGKILLs the program and everything it started (timeout, cancel, kernel stop). What
+    /// escapes this pass is still below the helper, which kills it before it exits.</summary>
+    public Task KillTreeAsync() => ProcessTree.KillTreeAsync(HelperPid, SessionId());
+
+    /// <summary>Kills the tree until the helper has exited; repeats because a kill that lands before
+    /// the helper has forked finds nothing to kill.</summary>
+    public async Task KillAndWaitAsync()
+    {
+        while (!HasExited)
+        {
+            await KillTreeAsync().ConfigureAwait(false);
+            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                await WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Reads the helper's report; call after the helper exited.</summary>
+    public ProcessResult ReadResult()
+    {
+        try
+        {
+            return ProcessResult.Parse(File.ReadAllLines(resultFile));
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return ProcessResult.Unknown;
+        }
+    }
+
+    /// <summary>The program's pid = its session id (it calls setsid); the helper writes it as the first
+    /// line of the result file right after fork. 0 while not yet known.</summary>
+    private int SessionId()
+    {
+        if (_sessionId > 0)
+        {
+            return _sessionId;
+        }
+
+        try
+        {
+            using var stream = new FileStream(resultFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var line = reader.ReadLine();
+            if (line is not null && line.StartsWith("{\"pid\":", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan(7, line.Length - 8), out var pid))
+            {
+                _sessionId = pid;
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return _sessionId;
+    }
+
+    public void Dispose()
+    {
+        helper.Dispose();
+        try
+        {
+            File.Delete(resultFile);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+using SoulBox.Agent;
+using SoulBox.Agent.Transport;
+using SoulBox.Agent.Worker;
+
+// soulbox-agent: serves the SoulBox agent protocol (Protocol/AgentMessages.cs) on a Unix socket
+// inside a sandbox container. Layers: Transport (framing, dispatch) → Worker (requests) → Exec (processes).
+AgentOptions options;
+try
+{
+    options = AgentOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"soulbox-agent: {e.Message}");
+    return 2;
+}
+
+if (options.PrintVersion)
+{
+    Console.WriteLine($"soulbox-agent {AgentOptions.Version}");
+    return 0;
+}
+
+using var shutdown = new CancellationTokenSource();
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; shutdown.Cancel(); });
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; shutdown.Cancel(); });
+
+var services = new WorkerServices(options);
+AgentLog.Info($"version {AgentOptions.Version}, pid {Environment.ProcessId}, work {services.Paths.WorkDirectory}, uid {options.Uid}");
+await new SocketListener(options.SocketPath, services).RunAsync(shutdown.Token);
+await services.Kernels.StopAllAsync();
+AgentLog.Info("stopped");
+return 0;

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using SoulBox.Agent.Exec;
+using SoulBox.Agent.Protocol;
+
+namespace SoulBox.Agent.Worker;
+
+/// <summary>Runs one ExecRequest: spawn, stream output, enforce timeout and cancellation, report.</summary>
+internal sealed class ExecHandler(WorkerServices services)
+{
+    /// <summary>How long output may keep flowing after the process tree is gone (pipes drain).</summary>
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
+
+    public async Task RunAsync(ExecRequest request, byte[] payload, ExecSession session, IEventSink sink, CancellationToken cancellationToken)
+    {
+        var argv = (request.Argv, request.Shell) switch
+        {
+            ({ Length: > 0 } a, null) => a,
+            (null, { } shell) => ["/bin/sh", "-c", shell],
+            _ => throw new AgentException(AgentErrorCodes.BadRequest, "Exactly one of argv (non-empty) or shell must be set."),
+        };
+        var limits = request.Limits;
+        var cwd = services.ResolveWorkingDirectory(request.Cwd);
+        var environment = services.BuildEnvironment(request.Env);
+        if (payload.Length > 0 || !request.KeepStdinOpen)
+        {
+            session.Write(payload, close: !request.KeepStdinOpen);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        using var process = services.Launcher.Start(argv, environment, cwd,
+            new ProcessLimits(limits.MaxOpenFiles, limits.MaxFileBytes, limits.MaxProcesses));
+        var stdinTask = session.PumpAsync(process.Stdin);
+
+        // Once the exit event is decided no output may follow it, even from a pipe we gave up on.
+        var closed = 0;
+        Func<ReadOnlyMemory<byte>, ValueTask> Emit(OutputStream stream) =>
+            chunk => Volatile.Read(ref closed) == 0 ? sink.SendAsync(new OutputEvent(stream), chunk) : ValueTask.CompletedTask;
+        var stdoutTask = OutputPump.PumpAsync(process.Stdout, limits.MaxOutputBytesPerStream, Emit(OutputStream.Stdout), CancellationToken.None);
+        var stderrTask = OutputPump.PumpAsync(process.Stderr, limits.MaxOutputBytesPerStream, Emit(OutputStream.Stderr), CancellationToken.None);
+
+        var timedOut = false;
+        var cancelled = false;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, limits.TimeoutMs))))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
+        {
+            try
+            {
+                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled = cancellationToken.IsCancellationRequested;
+                timedOut = !cancelled;
+                await process.KillAndWaitAsync().ConfigureAwait(false);
+            }
+        }
+
+        // The helper killed whatever the program left behind before it exited, so the pipes close now.
+        var wallTime = stopwatch.Elapsed.TotalMilliseconds;
+        var outputs = Task.WhenAll(stdoutTask, stderrTask);
+        if (await Task.WhenAny(outputs, Task.Delay(DrainGrace)).ConfigureAwait(false) != outputs)
+        {
+            AgentLog.Info($"exec {request.Id}: output pipes still open {DrainGrace.TotalSeconds} s after exit; giving up on them");
+        }
+
+        Interlocked.Exchange(ref closed, 1);
+        session.Complete();
+        await Task.WhenAny(stdinTask, Task.Delay(100)).ConfigureAwait(false);
+        var result = process.ReadResult();
+        await sink.SendAsync(new ExitEvent
+        {
+            ExitCode = result.ExitCode,
+            Signal = result.Signal,
+            TimedOut = timedOut,
+            Cancelled = cancelled,
+            StdoutTruncated = stdoutTask.IsCompletedSuccessfully && stdoutTask.Result,
+            StderrTruncated = stderrTask.IsCompletedSuccessfully && stderrTask.Result,
+            WallTimeMs = wallTime,
+            CpuTimeMs = result.CpuTimeMs,
+            PeakMemoryBytes = result.PeakMemoryBytes,
+        }).ConfigureAwait(false);
+    }
+}

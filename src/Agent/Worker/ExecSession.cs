@@ -1,0 +1,63 @@
+using System.Threading.Channels;
+
+namespace SoulBox.Agent.Worker;
+
+/// <summary>The stdin side of one running exec. Writes are queued so StdinRequests keep their order
+/// even though requests are handled concurrently, and so the connection never blocks on a process
+/// that does not read its input.</summary>
+internal sealed class ExecSession
+{
+    private readonly Channel<(byte[] Data, bool Close)> _stdin = Channel.CreateUnbounded<(byte[], bool)>(
+        new UnboundedChannelOptions { SingleReader = true });
+
+    public void Write(byte[] data, bool close)
+    {
+        if (!_stdin.Writer.TryWrite((data, close)))
+        {
+            throw new AgentException(Protocol.AgentErrorCodes.BadRequest, "Stdin of this process is already closed.");
+        }
+
+        if (close)
+        {
+            _stdin.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Copies queued input to the process until a close arrives or the process is gone.</summary>
+    public async Task PumpAsync(Stream stdin)
+    {
+        try
+        {
+            await foreach (var (data, close) in _stdin.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                if (data.Length > 0)
+                {
+                    await stdin.WriteAsync(data).ConfigureAwait(false);
+                    await stdin.FlushAsync().ConfigureAwait(false);
+                }
+
+                if (close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The process exited or closed its stdin; the rest of the input has nowhere to go.
+        }
+        finally
+        {
+            try
+            {
+                stdin.Close();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Ends the pump when the process is gone (a KeepStdinOpen input may never be closed).</summary>
+    public void Complete() => _stdin.Writer.TryComplete();
+}

@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using SoulBox.Agent.Exec;
+using SoulBox.Agent.Protocol;
+
+namespace SoulBox.Agent.Worker;
+
+/// <summary>A persistent language kernel process (kernels/*): requests go to its stdin as JSON
+/// lines; its stdout and stderr carry user output straight through, and each run ends with a
+/// nonce marker on both (plus the reply on stdout), so nothing the user code writes to fd 1 can
+/// break the protocol, and no output of a run can arrive after its result.</summary>
+internal sealed class Kernel
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SandboxProcess _process;
+    private readonly Task _stdoutPump;
+    private readonly Task _stderrPump;
+    private volatile KernelTurn? _turn;
+
+    private Kernel(SandboxProcess process, byte[] marker, KernelTurn startup)
+    {
+        _process = process;
+        _turn = startup;
+        _stdoutPump = PumpAsync(process.Stdout, OutputStream.Stdout, new KernelOutputScanner(marker, markerCarriesReply: true));
+        _stderrPump = PumpAsync(process.Stderr, OutputStream.Stderr, new KernelOutputScanner(marker, markerCarriesReply: false));
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<Kernel> StartAsync(WorkerServices services, string language, IReadOnlyList<string> argv, string cwd)
+    {
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var marker = Encoding.ASCII.GetBytes($"\u001e\u001fsoulbox:{nonce}\u001f");
+        var process = services.Launcher.Start(argv, services.BuildEnvironment(null), cwd, new ProcessLimits(MaxOpenFiles: 1024, MaxFileBytes: 0, MaxProcesses: 0));
+        var startup = new KernelTurn(null, 0);
+        var kernel = new Kernel(process, marker, startup);
+        try
+        {
+            await kernel.WriteLineAsync(Encoding.ASCII.GetBytes(nonce)).ConfigureAwait(false);
+            await startup.Completion.WaitAsync(StartTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or KernelExitedException or ObjectDisposedException)
+        {
+            await kernel.StopAsync().ConfigureAwait(false);
+            var stderr = Encoding.UTF8.GetString(startup.UnclaimedStderr.ToArray()).Trim();
+            throw new AgentException(AgentErrorCodes.Internal,
+                $"The {language} kernel ({string.Join(' ', argv)}) did not start: {(stderr.Length > 0 ? stderr : e.Message)}");
+        }
+
+        kernel._turn = null;
+        AgentLog.Info($"{language} kernel started (helper pid {process.HelperPid})");
+        return kernel;
+    }
+
+    /// <summary>Runs one request; output flows to the turn while it runs. Throws
+    /// <see cref="KernelExitedException"/> when the kernel dies during the run.</summary>
+    public async Task<KernelReply> RunAsync(KernelRequest request, KernelTurn turn, CancellationToken cancellationToken)
+    {
+        _turn = turn;
+        try
+        {
+            var line = JsonSerializer.SerializeToUtf8Bytes(request, KernelJsonContext.Default.KernelRequest);
+            try
+            {
+                await WriteLineAsync(line).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                throw new KernelExitedException();
+            }
+
+            return await turn.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn = null;
+            await turn.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills the kernel and everything it started.</summary>
+    public async Task StopAsync()
+    {
+        await _process.KillAndWaitAsync().ConfigureAwait(false);
+        await Task.WhenAny(Task.WhenAll(_stdoutPump, _stderrPump), Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private async Task WriteLineAsync(byte[] line)
+    {
+        // One write per request: the kernel reads whole lines.
+        var framed = new byte[line.Length + 1];
+        line.CopyTo(framed, 0);
+        framed[^1] = (byte)'\n';
+        await _process.Stdin.WriteAsync(framed).ConfigureAwait(false);
+        await _process.Stdin.FlushAsync().ConfigureAwait(false);
+    }
+
+    private async Task PumpAsync(Stream stream, OutputStream kind, KernelOutputScanner scanner)
+    {
+        var buffer = new byte[OutputPump.ChunkBytes];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                foreach (var item in scanner.Feed(buffer.AsSpan(0, read)))
+                {
+                    var turn = _turn;
+                    if (turn is null)
+                    {
+                        continue; // output between runs (a background job) has no caller
+                    }
+
+                    if (!item.IsMarker)
+                    {
+                        await turn.OutputAsync(kind, item.Output).ConfigureAwait(false);
+                    }
+                    else if (kind == OutputStream.Stdout)
+                    {
+                        turn.StdoutMarker(item.Reply!);
+                    }
+                    else
+                    {
+                        turn.StderrMarker();
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+
+        _turn?.Fail(new KernelExitedException());
+    }
+}
+
+/// <summary>The kernel process ended (crash, os._exit, out of memory) before finishing a run.</summary>
+internal sealed class KernelExitedException() : Exception("The kernel process exited.");

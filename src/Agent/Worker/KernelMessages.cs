@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace SoulBox.Agent.Worker;
+
+// Agent ↔ kernel messages (one JSON line each way per run); see kernels/python_kernel.py.
+
+internal sealed record KernelRequest(string Code, Dictionary<string, string>? Env);
+
+internal sealed record KernelReply(bool Ready, string? Value, KernelError? Error);
+
+internal sealed record KernelError(string Name, string Value, string Traceback);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(KernelRequest))]
+[JsonSerializable(typeof(KernelReply))]
+internal sealed partial class KernelJsonContext : JsonSerializerContext;

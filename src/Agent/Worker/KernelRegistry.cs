@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using SoulBox.Agent.Protocol;
+
+namespace SoulBox.Agent.Worker;
+
+/// <summary>All code contexts of the sandbox. Agent-wide, so contexts survive a reconnect of the silo.</summary>
+internal sealed class KernelRegistry(WorkerServices services, string kernelsDirectory)
+{
+    public const string Python = "python";
+    public const string JavaScript = "javascript";
+
+    private readonly ConcurrentDictionary<string, CodeContext> _contexts = new(StringComparer.Ordinal);
+
+    public async Task<CodeContext> CreateAsync(string language, string? cwd)
+    {
+        var context = new CodeContext($"ctx-{Guid.NewGuid():N}"[..16], CheckLanguage(language), services.ResolveWorkingDirectory(cwd));
+        // Start now, so a missing interpreter is reported by create rather than by the first run.
+        context.Kernel = await StartKernelAsync(context).ConfigureAwait(false);
+        _contexts[context.Id] = context;
+        AgentLog.Info($"context {context.Id} ({language}) created");
+        return context;
+    }
+
+    /// <summary>The context a RunCodeRequest names, or the language's default context (made on first use).</summary>
+    public CodeContext Find(string? contextId, string language)
+    {
+        if (contextId is null)
+        {
+            var checkedLanguage = CheckLanguage(language);
+            return _contexts.GetOrAdd($"default-{checkedLanguage}", id => new CodeContext(id, checkedLanguage, services.Paths.WorkDirectory));
+        }
+
+        return _contexts.TryGetValue(contextId, out var context)
+            ? context
+            : throw new AgentException(AgentErrorCodes.ContextNotFound, $"Code context '{contextId}' does not exist.");
+    }
+
+    public async Task DeleteAsync(string contextId)
+    {
+        if (!_contexts.TryRemove(contextId, out var context))
+        {
+            throw new AgentException(AgentErrorCodes.ContextNotFound, $"Code context '{contextId}' does not exist.");
+        }
+
+        await StopAsync(context).ConfigureAwait(false);
+        AgentLog.Info($"context {contextId} deleted");
+    }
+
+    /// <summary>Stops every kernel and forgets every context (reset).</summary>
+    public async Task StopAllAsync()
+    {
+        foreach (var id in _contexts.Keys)
+        {
+            if (_contexts.TryRemove(id, out var context))
+            {
+                await StopAsync(context).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task<Kernel> StartKernelAsync(CodeContext context)
+    {
+        string[] argv = context.Language == Python
+            ? ["python3", "-u", Path.Combine(kernelsDirectory, "python_kernel.py")]
+            : ["node", Path.Combine(kernelsDirectory, "node_kernel.js")];
+        return Kernel.StartAsync(services, context.Language, argv, context.Cwd);
+    }
+
+    private static async Task StopAsync(CodeContext context)
+    {
+        // Not behind the gate: a run in progress must not delay the kill; it ends as a dead kernel.
+        if (context.Kernel is { } kernel)
+        {
+            context.Kernel = null;
+            await kernel.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string CheckLanguage(string language) => language is Python or JavaScript
+        ? language
+        : throw new AgentException(AgentErrorCodes.UnsupportedLanguage, $"Language '{language}' is not supported (use \"{Python}\" or \"{JavaScript}\").");
+}

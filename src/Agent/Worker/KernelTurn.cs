@@ -1,0 +1,112 @@
+using System.Text.Json;
+using SoulBox.Agent.Protocol;
+
+namespace SoulBox.Agent.Worker;
+
+/// <summary>One run on a kernel (or its start-up): routes the kernel's output to the caller within
+/// the per-stream cap, and completes when both streams reached their end-of-run marker.</summary>
+internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueTask>? emit, long maxOutputBytesPerStream)
+{
+    private readonly TaskCompletionSource<KernelReply> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _emitLock = new(1, 1);
+    private readonly long[] _sent = new long[2];
+    private readonly bool[] _truncated = new bool[2];
+    private KernelReply? _reply;
+    private bool _stderrDone;
+    private bool _closed;
+
+    public Task<KernelReply> Completion => _completion.Task;
+
+    public bool StdoutTruncated => _truncated[(int)OutputStream.Stdout];
+
+    public bool StderrTruncated => _truncated[(int)OutputStream.Stderr];
+
+    /// <summary>What the turn saw on stderr when it has no caller (start-up), for error messages.</summary>
+    public MemoryStream UnclaimedStderr { get; } = new();
+
+    public async ValueTask OutputAsync(OutputStream stream, ReadOnlyMemory<byte> chunk)
+    {
+        await _emitLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            if (emit is null)
+            {
+                if (stream == OutputStream.Stderr && UnclaimedStderr.Length < 64 * 1024)
+                {
+                    UnclaimedStderr.Write(chunk.Span);
+                }
+
+                return;
+            }
+
+            var index = (int)stream;
+            var allowed = (int)Math.Min(chunk.Length, Math.Max(0, maxOutputBytesPerStream - _sent[index]));
+            if (allowed < chunk.Length)
+            {
+                _truncated[index] = true;
+            }
+
+            if (allowed > 0)
+            {
+                _sent[index] += allowed;
+                await emit(stream, chunk[..allowed]).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _emitLock.Release();
+        }
+    }
+
+    public void StdoutMarker(byte[] replyJson)
+    {
+        KernelReply reply;
+        try
+        {
+            reply = JsonSerializer.Deserialize(replyJson, KernelJsonContext.Default.KernelReply)
+                ?? throw new JsonException("null reply");
+        }
+        catch (JsonException e)
+        {
+            reply = new KernelReply(false, null, new KernelError("KernelError", $"Unreadable kernel reply: {e.Message}", ""));
+        }
+
+        lock (_completion)
+        {
+            _reply = reply;
+            TryComplete();
+        }
+    }
+
+    public void StderrMarker()
+    {
+        lock (_completion)
+        {
+            _stderrDone = true;
+            TryComplete();
+        }
+    }
+
+    public void Fail(Exception exception) => _completion.TrySetException(exception);
+
+    /// <summary>After this no output reaches the caller (its terminal event may already be sent).</summary>
+    public async Task CloseAsync()
+    {
+        await _emitLock.WaitAsync().ConfigureAwait(false);
+        _closed = true;
+        _emitLock.Release();
+    }
+
+    private void TryComplete()
+    {
+        if (_reply is not null && _stderrDone)
+        {
+            _completion.TrySetResult(_reply);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+'use strict';
+// SoulBox JavaScript kernel: one vm context kept alive between runs.
+//
+// Protocol with the agent (see Worker/Kernel.cs), the same as python_kernel.py:
+//   * stdin: the first line is a nonce; every later line is a JSON request {"code": str, "env": {..}|null}.
+//   * fd 1 and fd 2 are the real pipes to the agent (Node writes to pipes synchronously on Linux),
+//     so console.log, process.stdout.write and child processes stream straight through. A run ends
+//     with MARKER on fd 2, then MARKER + one JSON reply line on fd 1, where
+//     MARKER = "\x1e\x1fsoulbox:" + nonce + "\x1f".
+//     Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null}.
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+const util = require('util');
+const vm = require('vm');
+const { createRequire } = require('module');
+
+let marker = null;
+const queue = [];
+let busy = false;
+let stdinClosed = false;
+
+function writeAll(fd, buffer) {
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += fs.writeSync(fd, buffer, offset);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+    }
+  }
+}
+
+function reply(message) {
+  writeAll(2, marker);
+  writeAll(1, Buffer.concat([marker, Buffer.from(JSON.stringify(message) + '\n')]));
+}
+
+const cwd = process.cwd();
+const sandbox = {
+  console, process, Buffer, URL, URLSearchParams, TextEncoder, TextDecoder, AbortController,
+  setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate, queueMicrotask,
+  structuredClone, fetch: globalThis.fetch,
+  require: createRequire(path.join(cwd, '[cell]')),
+  module: { exports: {} },
+  __filename: path.join(cwd, '[cell]'),
+  __dirname: cwd,
+};
+sandbox.exports = sandbox.module.exports;
+sandbox.global = sandbox;
+sandbox.globalThis = sandbox;
+const context = vm.createContext(sandbox);
+
+// An error thrown later from a timer must not end the kernel (and its state) with it.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`Uncaught ${err && err.stack ? err.stack : String(err)}\n`);
+});
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`Unhandled rejection: ${reason && reason.stack ? reason.stack : String(reason)}\n`);
+});
+
+function describeError(err) {
+  if (err instanceof Error || (err && typeof err === 'object' && 'stack' in err)) {
+    // Keep the user's frames; the kernel's own (vm, this file, node internals) are noise.
+    const stack = String(err.stack || '').split('\n')
+      .filter((line) => !/^\s+at .*(\(node:|node_kernel\.js)/.test(line))
+      .join('\n');
+    return { name: String(err.name || 'Error'), value: String(err.message ?? ''), traceback: stack };
+  }
+  return { name: 'Error', value: util.inspect(err), traceback: '' };
+}
+
+async function run(request) {
+  const savedEnv = request.env ? { ...process.env } : null;
+  if (request.env) Object.assign(process.env, request.env);
+  try {
+    let value = vm.runInContext(request.code, context, { filename: '<cell>' });
+    // A promise as completion value (an async IIFE) is awaited, so its output streams before the result.
+    if (value && typeof value.then === 'function') value = await value;
+    return { value: value === undefined || value === null ? null : util.inspect(value), error: null };
+  } catch (err) {
+    return { value: null, error: describeError(err) };
+  } finally {
+    if (savedEnv) {
+      for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+      Object.assign(process.env, savedEnv);
+    }
+  }
+}
+
+async function drain() {
+  if (busy) return;
+  busy = true;
+  while (queue.length > 0) {
+    const request = queue.shift();
+    let result;
+    try {
+      result = await run(request);
+    } catch (err) {
+      result = { value: null, error: describeError(err) };
+    }
+    reply(result);
+  }
+  busy = false;
+  if (stdinClosed) process.exit(0);
+}
+
+const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+input.on('line', (line) => {
+  if (marker === null) {
+    marker = Buffer.from(`\x1e\x1fsoulbox:${line}\x1f`);
+    reply({ ready: true });
+    return;
+  }
+  queue.push(JSON.parse(line));
+  drain();
+});
+// The agent closes stdin to stop the kernel; a run in progress finishes first.
+input.on('close', () => {
+  stdinClosed = true;
+  if (!busy) process.exit(0);
+});

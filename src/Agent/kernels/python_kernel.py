@@ -1,0 +1,106 @@
+"""SoulBox Python kernel: keeps one globals dict alive between runs.
+
+Protocol with the agent (see Worker/Kernel.cs):
+  * stdin: the first line is a nonce; every later line is a JSON request {"code": str, "env": {..}|null}.
+    The kernel moves stdin to a private fd and gives user code /dev/null, so input() cannot eat requests.
+  * fd 1 and fd 2 stay the real pipes to the agent, so print, os.write(1, ...) and subprocesses all
+    stream straight through. A run ends with MARKER on fd 2, then MARKER + one JSON reply line on
+    fd 1, where MARKER = b"\\x1e\\x1fsoulbox:" + nonce + b"\\x1f". The agent strips markers and replies
+    out of the streams. Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null}.
+"""
+import ast
+import builtins
+import json
+import linecache
+import os
+import sys
+import traceback
+
+requests = os.fdopen(os.dup(0), "rb")
+_devnull = os.open(os.devnull, os.O_RDONLY)
+os.dup2(_devnull, 0)
+os.close(_devnull)
+# Private duplicates of the output pipes: the markers still reach the agent if user code
+# redirects or closes fd 1/2, and they are not inherited by subprocesses.
+out_fd = os.dup(1)
+err_fd = os.dup(2)
+
+
+def read_line():
+    line = requests.readline()
+    if not line.endswith(b"\n"):
+        sys.exit(0)  # the agent closed our stdin: it is stopping us
+    return line[:-1]
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+marker = b"\x1e\x1fsoulbox:" + read_line() + b"\x1f"
+
+
+def reply(message):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    write_all(err_fd, marker)
+    write_all(out_fd, marker + json.dumps(message).encode() + b"\n")
+
+
+user_globals = {"__name__": "__main__", "__builtins__": builtins}
+
+
+def user_traceback(exc):
+    # Drop the kernel's own frames: the user only wrote the <cell> ones.
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != "<cell>":
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def run(code):
+    # Like Jupyter: register the cell so tracebacks can show its source lines.
+    linecache.cache["<cell>"] = (len(code), None, code.splitlines(True), "<cell>")
+    try:
+        tree = ast.parse(code, filename="<cell>", mode="exec")
+    except SyntaxError as exc:
+        return {"value": None, "error": {"name": type(exc).__name__, "value": str(exc),
+                                          "traceback": "".join(traceback.format_exception_only(type(exc), exc))}}
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    try:
+        exec(compile(tree, "<cell>", "exec"), user_globals)
+        value = None
+        if last is not None:
+            value = eval(compile(last, "<cell>", "eval"), user_globals)
+        return {"value": None if value is None else repr(value), "error": None}
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt must not end the kernel either
+        return {"value": None, "error": {"name": type(exc).__name__, "value": str(exc),
+                                          "traceback": user_traceback(exc)}}
+
+
+reply({"ready": True})
+while True:
+    request = json.loads(read_line())
+    saved_env = None
+    if request.get("env"):
+        saved_env = dict(os.environ)
+        os.environ.update(request["env"])
+    try:
+        result = run(request["code"])
+    finally:
+        if saved_env is not None:
+            os.environ.clear()
+            os.environ.update(saved_env)
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    try:
+        reply(result)
+    except (TypeError, ValueError) as exc:
+        reply({"value": None, "error": {"name": type(exc).__name__, "value": str(exc), "traceback": ""}})
