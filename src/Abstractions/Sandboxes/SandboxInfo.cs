@@ -14,4 +14,6 @@ public sealed record SandboxInfo
     [Id(7)] public int MemoryMb { get; init; }
     [Id(8)] public string? Tenant { get; init; }
     [Id(9)] public string ContainerId { get; init; } = "";
+    /// <summary>Whether the sandbox was claimed from the node's warm pool (no container start on the create path).</summary>
+    [Id(10)] public bool WarmStart { get; init; }
 }

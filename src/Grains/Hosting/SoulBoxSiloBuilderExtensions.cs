@@ -7,6 +7,7 @@ using Orleans.Metadata;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
+using SoulBox.Grains.Pool;
 using SoulBox.Grains.Sandboxes;
 using SoulBox.Grains.Telemetry;
 
@@ -37,13 +38,19 @@ public static class SoulBoxSiloBuilderExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SandboxOptions>, OptionsValidator<SandboxOptions>>(_ => new(o => o.Validate()));
         services.AddSingleton<IValidateOptions<ContainerRuntimeOptions>, OptionsValidator<ContainerRuntimeOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));
 
         services.AddSingleton(sp => new NodeIdentity(NodeNameOf(sp.GetRequiredService<IOptions<SiloOptions>>().Value)));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
         services.AddSingleton<ExecutorPool>();
         services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<WarmContainerPool>();
+        services.AddSingleton<DemandPredictor>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OrphanReaper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PoolStarter>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeGauges>();
         services.Configure<GrainCollectionOptions>(o =>
         {
             // A sandbox grain lives exactly as long as its container; it ends itself (kill, expiry, loss).
@@ -60,6 +67,7 @@ public static class SoulBoxSiloBuilderExtensions
         {
             o.Classes.Remove(typeof(SandboxGrain));
             o.Classes.Remove(typeof(NodeGrain));
+            o.Classes.Remove(typeof(PoolManagerGrain));
         });
         return silo;
     }

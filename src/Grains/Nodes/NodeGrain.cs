@@ -3,6 +3,7 @@ using Orleans.Concurrency;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Hosting;
 using SoulBox.Grains.Placement;
+using SoulBox.Grains.Pool;
 using SoulBox.Grains.Sandboxes;
 
 namespace SoulBox.Grains.Nodes;
@@ -13,6 +14,7 @@ internal sealed class NodeGrain(
     NodeIdentity node,
     SandboxRegistry registry,
     ExecutorPool executors,
+    WarmContainerPool warmPool,
     TemplateCatalog templates,
     IOptions<SandboxOptions> options) : Grain, INodeGrain
 {
@@ -32,7 +34,7 @@ internal sealed class NodeGrain(
             Node = node.Name,
             ActiveSandboxes = registry.Count,
             MaxSandboxes = options.Value.MaxSandboxesPerNode,
-            WarmContainers = executors.IdleCount,
+            WarmContainers = warmPool.TotalIdle + executors.IdleCount,
             Templates = [.. present.Keys],
         };
     }

@@ -10,6 +10,7 @@ using SoulBox.Grains.Containers;
 using SoulBox.Grains.Execution;
 using SoulBox.Grains.Hosting;
 using SoulBox.Grains.Placement;
+using SoulBox.Grains.Pool;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Sandboxes;
@@ -23,6 +24,8 @@ internal sealed partial class SandboxGrain(
     IOptions<SandboxOptions> sandboxOptions,
     IOptions<ContainerRuntimeOptions> runtimeOptions,
     SandboxRegistry registry,
+    WarmContainerPool pool,
+    DemandPredictor demand,
     SoulBoxMetrics metrics,
     TimeProvider time,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
@@ -62,26 +65,10 @@ internal sealed partial class SandboxGrain(
         }
 
         var started = Stopwatch.GetTimestamp();
-        var container = await runtime.StartAsync(new ContainerSpec
-        {
-            Template = request.Template,
-            MemoryBytes = request.MemoryMb!.Value * 1024L * 1024,
-            Cpu = request.Cpu!.Value,
-            PidsLimit = _options.PidsLimit,
-            WorkDirSizeMb = _options.WorkDirSizeMb,
-            TmpSizeMb = _options.TmpSizeMb,
-            SandboxId = Id,
-        }, cancellationToken);
-        try
-        {
-            _agent = await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken);
-        }
-        catch
-        {
-            await runtime.RemoveAsync(container, CancellationToken.None);
-            throw;
-        }
-
+        demand.Record(request.Template);
+        var warm = pool.TryClaim(request.Template, request.MemoryMb!.Value, request.Cpu!.Value);
+        var (container, agent) = warm is not null ? (warm.Container, warm.Agent) : await StartContainerAsync(request, cancellationToken);
+        _agent = agent;
         _container = container;
         var env = new Dictionary<string, string>(container.ImageEnv);
         foreach (var (key, value) in request.Env ?? [])
@@ -103,13 +90,37 @@ internal sealed partial class SandboxGrain(
             MemoryMb = request.MemoryMb.Value,
             Tenant = request.Tenant,
             ContainerId = container.Id,
+            WarmStart = warm is not null,
         };
         registry.Upsert(_info);
         ScheduleExpiry();
         WatchAgent(_agent);
-        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: false);
+        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: warm is not null);
         LogCreated(Id, request.Template, container.Id[..12], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return _info;
+    }
+
+    private async Task<(ContainerHandle, AgentConnection)> StartContainerAsync(SandboxCreateOptions request, CancellationToken cancellationToken)
+    {
+        var container = await runtime.StartAsync(new ContainerSpec
+        {
+            Template = request.Template,
+            MemoryBytes = request.MemoryMb!.Value * 1024L * 1024,
+            Cpu = request.Cpu!.Value,
+            PidsLimit = _options.PidsLimit,
+            WorkDirSizeMb = _options.WorkDirSizeMb,
+            TmpSizeMb = _options.TmpSizeMb,
+            SandboxId = Id,
+        }, cancellationToken);
+        try
+        {
+            return (container, await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken));
+        }
+        catch
+        {
+            await runtime.RemoveAsync(container, CancellationToken.None);
+            throw;
+        }
     }
 
     public Task<SandboxInfo> GetInfoAsync()

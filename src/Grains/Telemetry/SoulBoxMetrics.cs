@@ -30,6 +30,7 @@ public sealed class SoulBoxMetrics
         _sandboxesLost = meter.CreateCounter<long>("soulbox.sandboxes.lost", "{sandbox}", "Sandboxes whose container died under them.");
         meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
         meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
+        meter.CreateObservableCounter("soulbox.sandbox.cpu.time", () => SandboxCpuSeconds(), "s", "CPU time used by sandbox containers on this node (rate = cores in use).");
     }
 
     /// <summary>Set by the node: warm containers per template, for the gauge.</summary>
@@ -37,6 +38,9 @@ public sealed class SoulBoxMetrics
 
     /// <summary>Set by the node: memory of its sandbox containers, for the gauge.</summary>
     public Func<IEnumerable<Measurement<long>>> SandboxMemory { get; set; } = static () => [];
+
+    /// <summary>Set by the node: CPU seconds used so far by its sandbox containers (cgroup cpu.stat), per template, for the counter.</summary>
+    public Func<IEnumerable<Measurement<double>>> SandboxCpuSeconds { get; set; } = static () => [];
 
     public void Executed(string kind, string language, ExecutionStatus status, TimeSpan elapsed)
     {

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SoulBox.Agent.Protocol;
+using SoulBox.Grains.AgentClient;
+using SoulBox.Grains.Containers;
+using SoulBox.Grains.Hosting;
+
+namespace SoulBox.Grains.Pool;
+
+/// <summary>A started container whose agent is connected (and, for Python and Node, whose kernel is up),
+/// waiting to become a sandbox.</summary>
+internal sealed record WarmContainer(ContainerHandle Container, AgentConnection Agent, DateTimeOffset WarmedAt);
+
+/// <summary>This node's warm containers per template. Creating a sandbox claims one (a dequeue, no Docker
+/// call); the pool manager decides how many to hold. Node-local by nature: a claimed container and its open
+/// socket move into the sandbox grain in this process.</summary>
+internal sealed partial class WarmContainerPool(
+    IContainerRuntime runtime,
+    IOptions<SandboxOptions> sandboxOptions,
+    IOptions<PoolOptions> poolOptions,
+    IOptions<ContainerRuntimeOptions> runtimeOptions,
+    TimeProvider time,
+    ILogger<WarmContainerPool> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<WarmContainer>> _idle = new();
+    private readonly ConcurrentDictionary<string, int> _starting = new();
+    private readonly ConcurrentDictionary<string, int> _targets = new();
+    private readonly SemaphoreSlim _starts = new(poolOptions.Value.MaxConcurrentStarts);
+    private readonly SandboxOptions _sandbox = sandboxOptions.Value;
+    private readonly PoolOptions _options = poolOptions.Value;
+    private volatile bool _disposed;
+
+    public int Idle(string template) => _idle.TryGetValue(template, out var queue) ? queue.Count : 0;
+
+    public int Starting(string template) => _starting.GetValueOrDefault(template);
+
+    public int TotalIdle => _idle.Values.Sum(q => q.Count);
+
+    public IEnumerable<string> Templates => _idle.Keys;
+
+    /// <summary>A warm container for a sandbox of this shape, or null (pool off, empty, or the sandbox asks for
+    /// other limits than the pool's containers have).</summary>
+    public WarmContainer? TryClaim(string template, int memoryMb, double cpu)
+    {
+        if (!_options.Enabled || memoryMb != _sandbox.DefaultMemoryMb || Math.Abs(cpu - _sandbox.DefaultCpu) > 1e-9 || !_idle.TryGetValue(template, out var queue))
+        {
+            return null;
+        }
+
+        while (queue.TryDequeue(out var warm))
+        {
+            if (!warm.Agent.IsClosed)
+            {
+                // Top up right away instead of waiting for the manager's next tick: bursts come in groups.
+                _ = FillAsync(template, _targets.GetValueOrDefault(template));
+                return warm;
+            }
+
+            _ = DiscardAsync(warm);
+        }
+
+        _ = FillAsync(template, _targets.GetValueOrDefault(template));
+        return null;
+    }
+
+    /// <summary>Brings the template's pool to <paramref name="target"/>: starts what is missing (a few at a
+    /// time), removes the excess and any container that died while waiting.</summary>
+    public async Task FillAsync(string template, int target)
+    {
+        _targets[template] = target;
+        var queue = _idle.GetOrAdd(template, _ => new ConcurrentQueue<WarmContainer>());
+        foreach (var dead in queue.Where(w => w.Agent.IsClosed).ToList())
+        {
+            LogDied(template, dead.Container.Id[..12]);
+        }
+
+        while (!_disposed && queue.Count > target && queue.TryDequeue(out var extra))
+        {
+            await DiscardAsync(extra).ConfigureAwait(false);
+        }
+
+        var missing = target - queue.Count(w => !w.Agent.IsClosed) - _starting.GetValueOrDefault(template);
+        if (missing <= 0 || _disposed)
+        {
+            return;
+        }
+
+        _starting.AddOrUpdate(template, missing, (_, n) => n + missing);
+        await Task.WhenAll(Enumerable.Range(0, missing).Select(_ => StartOneAsync(template, queue))).ConfigureAwait(false);
+    }
+
+    private async Task StartOneAsync(string template, ConcurrentQueue<WarmContainer> queue)
+    {
+        try
+        {
+            await _starts.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                var warm = await WarmUpAsync(template).ConfigureAwait(false);
+                if (_disposed)
+                {
+                    await DiscardAsync(warm).ConfigureAwait(false);
+                    return;
+                }
+
+                queue.Enqueue(warm);
+            }
+            finally
+            {
+                _starts.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            LogStartFailed(e, template);
+        }
+        finally
+        {
+            _starting.AddOrUpdate(template, 0, (_, n) => Math.Max(0, n - 1));
+        }
+    }
+
+    private async Task<WarmContainer> WarmUpAsync(string template)
+    {
+        var container = await runtime.StartAsync(new ContainerSpec
+        {
+            Template = template,
+            MemoryBytes = _sandbox.DefaultMemoryMb * 1024L * 1024,
+            Cpu = _sandbox.DefaultCpu,
+            PidsLimit = _sandbox.PidsLimit,
+            WorkDirSizeMb = _sandbox.WorkDirSizeMb,
+            TmpSizeMb = _sandbox.TmpSizeMb,
+            Purpose = "warm",
+        }, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var agent = await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, CancellationToken.None).ConfigureAwait(false);
+            var language = SoulBox.Templates.DefaultLanguage(template);
+            if (Languages.IsStateful(language))
+            {
+                // Start the default kernel now, so the sandbox's first run does not pay for an interpreter start.
+                await agent.RequestAsync(new RunCodeRequest(language == Languages.Python ? "None" : "undefined", language, null, null, 30_000), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return new WarmContainer(container, agent, time.GetUtcNow());
+        }
+        catch
+        {
+            await runtime.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task DiscardAsync(WarmContainer warm)
+    {
+        await warm.Agent.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await runtime.RemoveAsync(warm.Container, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogStartFailed(e, warm.Container.Template);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        foreach (var queue in _idle.Values)
+        {
+            while (queue.TryDequeue(out var warm))
+            {
+                await DiscardAsync(warm).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Starting a warm {Template} container failed")]
+    private partial void LogStartFailed(Exception exception, string template);
+
+    [LoggerMessage(2, LogLevel.Information, "Warm {Template} container {ContainerId} died while idle; replacing it")]
+    private partial void LogDied(string template, string containerId);
+}
