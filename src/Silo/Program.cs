@@ -1,12 +1,28 @@
+using SoulBox.Silo.Api;
 using SoulBox.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddServiceDefaults();
 builder.AddSoulBoxSilo();
+builder.AddSoulBoxGateway();
 
 var app = builder.Build();
 
-app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
+app.UseSoulBoxGateway();
+app.MapDefaultEndpoints();
+if (app.IsSoulBoxGateway())
+{
+    var v1 = app.MapGroup("/v1").RequireTenant();
+    v1.MapTemplateApi();
+    v1.MapSandboxApi();
+    v1.MapRunApi();
+    v1.MapFilesApi();
+    v1.MapExecuteApi();
+    app.MapPistonApi().RequireTenant();
+    app.MapApiReference();
+    app.MapSoulBoxDashboard();
+}
 
 app.Run();
 

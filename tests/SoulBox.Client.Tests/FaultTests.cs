@@ -42,6 +42,21 @@ public sealed class FaultTests(SoulBoxClusterFixture fixture)
         Assert.Equal("agent alive\n", after.Stdout);
     }
 
+    [Fact]
+    public async Task AForkBombHitsItsProcessLimit_AndTheAgentKeepsServing()
+    {
+        await using var sandbox = await SoulBox.CreateSandboxAsync();
+
+        for (var round = 0; round < 3; round++)
+        {
+            var bomb = await sandbox.RunCodeAsync(new CodeRunRequest { Code = "f() { f | f & }; f; sleep 2", Language = "bash", TimeoutMs = 10_000 });
+            Assert.NotEqual(ExecutionStatus.Timeout, bomb.Status);
+        }
+
+        Assert.Equal("ok\n", (await sandbox.Commands.RunAsync("echo ok")).Stdout);
+        Assert.Equal("2", (await sandbox.RunCodeAsync("1 + 1")).Value);
+    }
+
     /// <summary>Calls the sandbox until it reports lost (the connection drop reaches the grain asynchronously).</summary>
     private static async Task WhenLostAsync(Sandbox sandbox)
     {

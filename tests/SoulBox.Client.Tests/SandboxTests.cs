@@ -124,11 +124,14 @@ public sealed class SandboxTests(SoulBoxClusterFixture fixture)
     {
         await using var sandbox = await SoulBox.CreateSandboxAsync();
 
-        var id = await sandbox.Commands.RunAsync("id -u; grep Cap /proc/self/status");
+        var id = await sandbox.Commands.RunAsync("id -un; id -u; grep Cap /proc/self/status");
         var interfaces = await sandbox.Commands.RunAsync("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
         var readOnlyRoot = await sandbox.Commands.RunAsync("touch /usr/x");
 
-        Assert.StartsWith("1000\n", id.Stdout);
+        var lines = id.Stdout.Split('\n');
+        Assert.Equal("sandbox", lines[0]);
+        // A uid of the sandbox's own (not shared with any other sandbox on the host), never root.
+        Assert.True(int.Parse(lines[1]) >= 100_000, id.Stdout);
         Assert.Contains("CapEff:\t0000000000000000", id.Stdout);
         Assert.Equal("lo", interfaces.Stdout.Trim());
         Assert.NotEqual(0, readOnlyRoot.ExitCode);

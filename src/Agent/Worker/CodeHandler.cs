@@ -50,6 +50,14 @@ internal sealed class CodeHandler(WorkerServices services)
     private async Task<CodeResultEvent> RunGatedAsync(CodeContext context, RunCodeRequest request, IEventSink sink, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
+        if (context.Kernel is { HasExited: true } dead)
+        {
+            // Killed between runs (user code may kill every process it owns): start afresh, state is gone.
+            context.Kernel = null;
+            await dead.StopAsync().ConfigureAwait(false);
+            AgentLog.Info($"context {context.Id}: kernel had exited while idle; starting a new one");
+        }
+
         var kernel = context.Kernel ??= await Kernels.StartKernelAsync(context).ConfigureAwait(false);
         var turn = new KernelTurn((stream, chunk) => sink.SendAsync(new OutputEvent(stream), chunk), MaxOutputBytesPerStream);
         var timeoutMs = request.TimeoutMs > 0 ? request.TimeoutMs : DefaultTimeoutMs;

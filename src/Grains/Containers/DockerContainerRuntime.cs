@@ -26,6 +26,16 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     // keeps none of them, and no-new-privileges stops it from regaining any.
     private static readonly string[] AgentCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETUID", "SETGID"];
 
+    // Processes and threads kept free for the agent (root, exempt from RLIMIT_NPROC) under the pids
+    // limit: a fork bomb in user code hits RLIMIT_NPROC first, and the agent can still start threads.
+    private const int AgentPidsReserve = 48;
+
+    // Every container runs its user code as a uid of its own, so RLIMIT_NPROC (counted per uid across the
+    // host) is a per-sandbox limit and no two sandboxes share an owner. Uids collide only after 800 000 containers.
+    private const int FirstSandboxUid = 100_000;
+    private const int SandboxUidRange = 800_000;
+    private static int _nextUid = Random.Shared.Next(SandboxUidRange);
+
     private readonly DockerClient _docker;
     private readonly ContainerRuntimeOptions _options;
     private readonly NodeIdentity _node;
@@ -61,6 +71,8 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             File.SetUnixFileMode(runDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
+        var uid = FirstSandboxUid + (int)((uint)Interlocked.Increment(ref _nextUid) % SandboxUidRange);
+        WriteAccounts(runDirectory, uid);
         var image = ImageFor(spec.Template);
         var imageEnv = await GetImageEnvAsync(image, cancellationToken).ConfigureAwait(false);
         var labels = new Dictionary<string, string>
@@ -86,6 +98,8 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 $"{AgentProtocol.ContainerAgentDirectory}/soulbox-exec", "init", "--",
                 $"{AgentProtocol.ContainerAgentDirectory}/soulbox-agent",
                 "--socket", $"{AgentProtocol.ContainerRunDirectory}/{AgentProtocol.SocketFileName}",
+                "--uid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ],
             Cmd = [],
             NetworkDisabled = true,
@@ -97,10 +111,12 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 [
                     $"{agentDirectory}:{AgentProtocol.ContainerAgentDirectory}:ro",
                     $"{runDirectory}:{AgentProtocol.ContainerRunDirectory}:rw",
+                    $"{runDirectory}/passwd:/etc/passwd:ro",
+                    $"{runDirectory}/group:/etc/group:ro",
                 ],
                 Tmpfs = new Dictionary<string, string>
                 {
-                    [AgentProtocol.WorkDirectory] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,uid={AgentProtocol.SandboxUserId},gid={AgentProtocol.SandboxGroupId},mode=0755",
+                    [AgentProtocol.WorkDirectory] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,uid={uid},gid={uid},mode=0755",
                     ["/tmp"] = $"rw,exec,nosuid,nodev,size={spec.TmpSizeMb}m,mode=1777",
                 },
                 ShmSize = 64L * 1024 * 1024,
@@ -115,6 +131,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 [
                     new Ulimit { Name = "nofile", Soft = 1024, Hard = 1024 },
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
+                    new Ulimit { Name = "nproc", Soft = Math.Max(16, spec.PidsLimit - AgentPidsReserve), Hard = Math.Max(16, spec.PidsLimit - AgentPidsReserve) },
                 ],
                 Runtime = _options.OciRuntime,
                 LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
@@ -139,6 +156,21 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             await RemoveByNameAsync(name).ConfigureAwait(false);
             TryDeleteDirectory(runDirectory);
             throw;
+        }
+    }
+
+    /// <summary>The container's /etc/passwd and /etc/group: the image's are replaced so the per-container uid
+    /// is the user "sandbox" (tools such as whoami and Node's os.userInfo() need an entry).</summary>
+    private static void WriteAccounts(string runDirectory, int uid)
+    {
+        File.WriteAllText(Path.Combine(runDirectory, "passwd"),
+            $"root:x:0:0:root:/root:/bin/sh\nsandbox:x:{uid}:{uid}:SoulBox sandbox:{AgentProtocol.WorkDirectory}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        File.WriteAllText(Path.Combine(runDirectory, "group"), $"root:x:0:\nsandbox:x:{uid}:\nnogroup:x:65534:\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            File.SetUnixFileMode(Path.Combine(runDirectory, "passwd"), readable);
+            File.SetUnixFileMode(Path.Combine(runDirectory, "group"), readable);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using SoulBox.Client;
 using SoulBox.Grains.Hosting;
 
@@ -38,6 +39,8 @@ public static class SoulBoxSiloExtensions
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = options.ResolvedNodeName);
+            silo.AddActivityPropagation();
+            silo.AddDashboard();
             if (options.IsWorker)
             {
                 silo.AddSoulBoxWorker(builder.Configuration);

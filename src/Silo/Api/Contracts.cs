@@ -1,0 +1,116 @@
+namespace SoulBox.Silo.Api;
+
+// HTTP wire shapes of REST v1 that differ from the grain DTOs (results such as CodeRunResult, CommandResult,
+// ExecuteResult, SandboxFileInfo and TemplateInfo go out as they are).
+
+/// <summary>Body of POST /v1/sandboxes; every field is optional.</summary>
+public sealed record CreateSandboxBody
+{
+    /// <summary>python (default), node, go or java.</summary>
+    public string? Template { get; init; }
+    /// <summary>Lifetime in seconds; default 300.</summary>
+    public int? TimeoutSeconds { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    public Dictionary<string, string>? Metadata { get; init; }
+    public double? Cpu { get; init; }
+    public int? MemoryMb { get; init; }
+}
+
+/// <summary>A sandbox as the HTTP API shows it.</summary>
+public sealed record SandboxView
+{
+    public required string Id { get; init; }
+    public required string Template { get; init; }
+    public required string Node { get; init; }
+    public required string Tenant { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset ExpiresAt { get; init; }
+    public Dictionary<string, string> Metadata { get; init; } = [];
+    public double Cpu { get; init; }
+    public int MemoryMb { get; init; }
+
+    public static SandboxView From(SandboxInfo info) => new()
+    {
+        Id = info.Id,
+        Template = info.Template,
+        Node = info.Node,
+        Tenant = info.Tenant ?? Auth.AuthOptions.DefaultTenant,
+        CreatedAt = info.CreatedAt,
+        ExpiresAt = info.ExpiresAt,
+        Metadata = info.Metadata,
+        Cpu = info.Cpu,
+        MemoryMb = info.MemoryMb,
+    };
+}
+
+/// <summary>Body of POST /v1/sandboxes/{id}/timeout: the remaining lifetime from now.</summary>
+public sealed record SetTimeoutBody
+{
+    public int TimeoutSeconds { get; init; }
+}
+
+/// <summary>Body of POST /v1/sandboxes/{id}/code.</summary>
+public sealed record RunCodeBody
+{
+    public string? Code { get; init; }
+    /// <summary>Language or alias; default the template's language.</summary>
+    public string? Language { get; init; }
+    public string? ContextId { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    public int? TimeoutMs { get; init; }
+
+    public CodeRunRequest ToRequest() => new() { Code = Code ?? "", Language = Language, ContextId = ContextId, Env = Env, TimeoutMs = TimeoutMs };
+}
+
+/// <summary>Body of POST /v1/sandboxes/{id}/contexts.</summary>
+public sealed record CreateContextBody
+{
+    /// <summary>python or javascript (or an alias); default the template's language.</summary>
+    public string? Language { get; init; }
+}
+
+public sealed record ContextView(string Id, string Language);
+
+/// <summary>Body of POST /v1/sandboxes/{id}/commands: cmd (a shell string) or argv.</summary>
+public sealed record RunCommandBody
+{
+    public string? Cmd { get; init; }
+    public string[]? Argv { get; init; }
+    public string? Cwd { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    /// <summary>Text written to stdin (UTF-8), which is then closed.</summary>
+    public string? Stdin { get; init; }
+    /// <summary>Binary stdin as base64 (instead of Stdin).</summary>
+    public string? StdinBase64 { get; init; }
+    public int? TimeoutMs { get; init; }
+    public long? MaxOutputBytes { get; init; }
+
+    public CommandRequest ToRequest() => new()
+    {
+        Cmd = Cmd,
+        Argv = Argv,
+        Cwd = Cwd,
+        Env = Env,
+        Stdin = StdinBase64 is { } base64 ? DecodeBase64(base64) : Stdin is null ? null : System.Text.Encoding.UTF8.GetBytes(Stdin),
+        TimeoutMs = TimeoutMs,
+        MaxOutputBytes = MaxOutputBytes,
+    };
+
+    private static byte[] DecodeBase64(string text)
+    {
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw new SandboxValidationException("stdinBase64", "stdinBase64 is not valid base64.");
+        }
+    }
+}
+
+/// <summary>Body of POST /v1/sandboxes/{id}/files/mkdir.</summary>
+public sealed record PathBody
+{
+    public string? Path { get; init; }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SoulBox.Grains;
+
+namespace SoulBox.Silo.Api;
+
+/// <summary>Piston's v2 API (<c>/api/v2/runtimes</c>, <c>/api/v2/execute</c>) with Piston's request and response
+/// shapes, so an existing Piston client pointed at SoulBox works unchanged. Errors carry Piston's <c>message</c>.
+/// SoulBox has one version per language, so any version a client names (Piston's examples name old ones, e.g.
+/// javascript 15.10.0) runs on it; the response names the version that ran, as Piston does.</summary>
+public static class PistonApi
+{
+    public static RouteGroupBuilder MapPistonApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v2").WithTags("Piston");
+        group.MapGet("/runtimes", RuntimesAsync).WithName("PistonRuntimes")
+            .WithSummary("Piston: languages, versions and aliases");
+        group.MapPost("/execute", ExecuteAsync).WithName("PistonExecute")
+            .WithSummary("Piston: run a program once (compile and run stages)");
+        return group;
+    }
+
+    /// <summary>Piston's aliases per canonical language, and Piston's runtime name where it has one.</summary>
+    private static readonly Dictionary<string, (string[] Aliases, string? Runtime)> Names = new()
+    {
+        [Languages.Python] = (["py", "py3", "python3", "python"], null),
+        [Languages.JavaScript] = (["node-javascript", "node-js", "javascript", "js", "node", "nodejs"], "node"),
+        [Languages.Go] = (["go", "golang"], null),
+        [Languages.Java] = (["java"], null),
+        [Languages.Shell] = (["sh", "bash", "shell"], null),
+    };
+
+    internal static async Task<Ok<PistonRuntime[]>> RuntimesAsync(IGrainFactory grains)
+    {
+        var templates = await grains.GetGrain<ISandboxFactoryGrain>(0).GetTemplatesAsync();
+        List<PistonRuntime> runtimes = [];
+        foreach (var template in templates)
+        {
+            if (Names.TryGetValue(template.Language, out var names))
+            {
+                runtimes.Add(new PistonRuntime(template.Language, VersionOf(template), names.Aliases, names.Runtime));
+            }
+        }
+
+        if (templates.FirstOrDefault(t => t.Name == Languages.DefaultTemplate(Languages.Shell)) is not null)
+        {
+            runtimes.Add(new PistonRuntime(Languages.Shell, "5.2.0", Names[Languages.Shell].Aliases, null));
+        }
+
+        return TypedResults.Ok(runtimes.OrderBy(r => r.Language, StringComparer.Ordinal).ToArray());
+    }
+
+    internal static async Task<Results<Ok<PistonResponse>, BadRequest<PistonMessage>>> ExecuteAsync(PistonRequest body, HttpContext http, IGrainFactory grains)
+    {
+        if (body.Language is not { Length: > 0 })
+        {
+            return TypedResults.BadRequest(new PistonMessage("language is required as a string"));
+        }
+
+        if (body.Version is not { Length: > 0 })
+        {
+            return TypedResults.BadRequest(new PistonMessage("version is required as a string"));
+        }
+
+        if (body.Files is null)
+        {
+            return TypedResults.BadRequest(new PistonMessage("files is required as an array"));
+        }
+
+        for (var i = 0; i < body.Files.Length; i++)
+        {
+            if (body.Files[i]?.Content is null)
+            {
+                return TypedResults.BadRequest(new PistonMessage($"files[{i}].content is required as a string"));
+            }
+        }
+
+        var factory = grains.GetGrain<ISandboxFactoryGrain>(0);
+        var language = Languages.Normalize(body.Language);
+        var template = language is null ? null : (await factory.GetTemplatesAsync()).FirstOrDefault(t => t.Name == Languages.DefaultTemplate(language));
+        if (language is null || template is null)
+        {
+            return TypedResults.BadRequest(new PistonMessage($"{body.Language}-{body.Version} runtime is unknown"));
+        }
+
+        foreach (var (name, value) in new[] { ("run_timeout", body.RunTimeout), ("compile_timeout", body.CompileTimeout) })
+        {
+            if (value < 0)
+            {
+                return TypedResults.BadRequest(new PistonMessage($"{name} must be non-negative"));
+            }
+        }
+
+        var stdin = body.Stdin ?? "";
+        if (!stdin.EndsWith('\n'))
+        {
+            stdin += "\n"; // As Piston does.
+        }
+
+        var memory = body.RunMemoryLimit is > 0 ? (int?)Math.Max(1, (int)Math.Ceiling(body.RunMemoryLimit.Value / (1024.0 * 1024))) : null;
+        var result = await factory.ExecuteAsync(new ExecuteRequest
+        {
+            Language = language,
+            Files = [.. body.Files.Select(f => new SourceFile { Name = f!.Name, Content = f.Encoding == "hex" ? Convert.ToBase64String(Convert.FromHexString(f.Content!)) : f.Content!, Encoding = f.Encoding is "base64" or "hex" ? "base64" : "utf8" })],
+            Stdin = stdin,
+            Args = body.Args,
+            Limits = new ExecutionLimits
+            {
+                RunTimeoutMs = body.RunTimeout is > 0 ? (int)Math.Min(body.RunTimeout.Value, int.MaxValue) : null,
+                CompileTimeoutMs = body.CompileTimeout is > 0 ? (int)Math.Min(body.CompileTimeout.Value, int.MaxValue) : null,
+                MemoryMb = memory,
+            },
+        }, http.RequestAborted);
+
+        var compile = result.Compile is { } c ? Stage(c) : null;
+        return TypedResults.Ok(new PistonResponse
+        {
+            Language = language,
+            Version = language == Languages.Shell ? "5.2.0" : VersionOf(template),
+            Run = result.Run is { } run ? Stage(run) : compile ?? Stage(result),
+            Compile = compile,
+        });
+    }
+
+    private static string VersionOf(TemplateInfo template) => template.Version is { Length: > 0 } v ? v : "0.0.0";
+
+    private static PistonStage Stage(CommandResult r) =>
+        Stage(r.Status, r.Stdout, r.Stderr, r.ExitCode, r.Signal, r.WallTimeMs, r.CpuTimeMs, r.PeakMemoryBytes);
+
+    private static PistonStage Stage(ExecuteResult r) =>
+        Stage(r.Status, r.Stdout, r.Stderr, r.ExitCode, r.Signal, r.WallTimeMs, r.CpuTimeMs, r.PeakMemoryBytes);
+
+    private static PistonStage Stage(ExecutionStatus status, string stdout, string stderr, int? exitCode, int? signal, double wallMs, double cpuMs, long memory)
+    {
+        // Piston (isolate): TO timeout, OL/EL output limits, SG killed by a signal, RE non-zero exit; null when fine.
+        var killed = status is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.OutputLimit;
+        var signalName = killed ? "SIGKILL" : signal is { } s ? SignalName(s) : null;
+        var (code, message) = status switch
+        {
+            ExecutionStatus.Ok => (null, null),
+            ExecutionStatus.Timeout => ("TO", "Time limit exceeded"),
+            ExecutionStatus.MemoryLimit => ("SG", "Memory limit exceeded"),
+            ExecutionStatus.OutputLimit => ("OL", "Output limit exceeded"),
+            _ when signalName is not null => ("SG", $"Caught fatal signal {signal}"),
+            _ => ((string?)"RE", (string?)$"Exited with error status {exitCode}"),
+        };
+        return new PistonStage
+        {
+            Stdout = stdout,
+            Stderr = stderr,
+            Output = stdout + stderr,
+            Code = signalName is null ? exitCode : null,
+            Signal = signalName,
+            Message = message,
+            Status = code,
+            CpuTime = Math.Round(cpuMs),
+            WallTime = Math.Round(wallMs),
+            Memory = memory,
+        };
+    }
+
+    private static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 4 => "SIGILL", 5 => "SIGTRAP", 6 => "SIGABRT", 7 => "SIGBUS", 8 => "SIGFPE",
+        9 => "SIGKILL", 10 => "SIGUSR1", 11 => "SIGSEGV", 12 => "SIGUSR2", 13 => "SIGPIPE", 14 => "SIGALRM", 15 => "SIGTERM",
+        24 => "SIGXCPU", 25 => "SIGXFSZ",
+        _ => $"SIG{signal}",
+    };
+}
+
+public sealed record PistonRuntime(
+    [property: JsonPropertyName("language")] string Language,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("aliases")] string[] Aliases,
+    [property: JsonPropertyName("runtime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Runtime);
+
+public sealed record PistonMessage([property: JsonPropertyName("message")] string Message);
+
+public sealed record PistonFile
+{
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("content")] public string? Content { get; init; }
+    [JsonPropertyName("encoding")] public string? Encoding { get; init; }
+}
+
+public sealed record PistonRequest
+{
+    [JsonPropertyName("language")] public string? Language { get; init; }
+    [JsonPropertyName("version")] public string? Version { get; init; }
+    [JsonPropertyName("files")] public PistonFile?[]? Files { get; init; }
+    [JsonPropertyName("stdin")] public string? Stdin { get; init; }
+    [JsonPropertyName("args")] public string[]? Args { get; init; }
+    [JsonPropertyName("compile_timeout")] public long? CompileTimeout { get; init; }
+    [JsonPropertyName("run_timeout")] public long? RunTimeout { get; init; }
+    [JsonPropertyName("compile_cpu_time")] public long? CompileCpuTime { get; init; }
+    [JsonPropertyName("run_cpu_time")] public long? RunCpuTime { get; init; }
+    [JsonPropertyName("compile_memory_limit")] public long? CompileMemoryLimit { get; init; }
+    [JsonPropertyName("run_memory_limit")] public long? RunMemoryLimit { get; init; }
+}
+
+public sealed record PistonResponse
+{
+    [JsonPropertyName("language")] public required string Language { get; init; }
+    [JsonPropertyName("version")] public required string Version { get; init; }
+    [JsonPropertyName("run")] public required PistonStage Run { get; init; }
+    [JsonPropertyName("compile"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public PistonStage? Compile { get; init; }
+}
+
+public sealed record PistonStage
+{
+    [JsonPropertyName("stdout")] public string Stdout { get; init; } = "";
+    [JsonPropertyName("stderr")] public string Stderr { get; init; } = "";
+    [JsonPropertyName("output")] public string Output { get; init; } = "";
+    [JsonPropertyName("code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int? Code { get; init; }
+    [JsonPropertyName("signal"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Signal { get; init; }
+    [JsonPropertyName("message"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Message { get; init; }
+    [JsonPropertyName("status"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Status { get; init; }
+    [JsonPropertyName("cpu_time")] public double CpuTime { get; init; }
+    [JsonPropertyName("wall_time")] public double WallTime { get; init; }
+    [JsonPropertyName("memory")] public long Memory { get; init; }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using SoulBox.Grains;
+using SoulBox.Grains.Telemetry;
+
+namespace SoulBox.Silo.Hosting;
+
+/// <summary>What every node has, whatever its role: OpenTelemetry (SoulBox's meter, the Microsoft.Orleans meter,
+/// ASP.NET Core and runtime instrumentation), a Prometheus scrape endpoint, and health/readiness checks.
+/// Traces are collected and exported only when OTEL_EXPORTER_OTLP_ENDPOINT is set (then metrics go there too).</summary>
+public static class ServiceDefaults
+{
+    public const string ServiceName = "soulbox";
+    public const string OrleansMeter = "Microsoft.Orleans";
+    private const string ReadyTag = "ready";
+
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var node = builder.Configuration["SoulBox:NodeName"] ?? Environment.MachineName;
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(ServiceName, serviceInstanceId: node))
+            .WithMetrics(metrics => metrics
+                .AddMeter(SoulBoxMetrics.MeterName, OrleansMeter)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+        if (otlp)
+        {
+            // HTTP request → grain calls → agent call, one trace (Orleans propagates Activity.Current, see AddSoulBoxSilo).
+            telemetry.WithTracing(tracing => tracing
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", SoulBoxMetrics.MeterName)
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsInfrastructure(http.Request.Path))
+                .AddHttpClientInstrumentation());
+            telemetry.UseOtlpExporter();
+        }
+
+        builder.Services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: [ReadyTag]);
+        return builder;
+    }
+
+    /// <summary><c>/health</c> (the process answers), <c>/ready</c> (the cluster is up and a worker with templates is
+    /// present) and <c>/metrics</c> (Prometheus). Open to every caller: they tell nothing about any tenant.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).WithTags("Health");
+        app.MapHealthChecks("/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync }).WithTags("Health");
+        app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
+        return app;
+    }
+
+    private static bool IsInfrastructure(PathString path) =>
+        path.StartsWithSegments("/metrics") || path.StartsWithSegments("/health") || path.StartsWithSegments("/ready") || path.StartsWithSegments("/dashboard");
+
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString().ToLowerInvariant(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+        }));
+    }
+}
+
+/// <summary>Ready when this silo answers grain calls and at least one worker node with a template is up.</summary>
+internal sealed class ClusterReadyCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var nodes = await grains.GetGrain<ISandboxFactoryGrain>(0).GetNodesAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            var workers = nodes.Where(n => n.Templates.Length > 0).ToArray();
+            return workers.Length > 0
+                ? HealthCheckResult.Healthy($"{workers.Length} worker node(s) with templates: {string.Join(", ", workers.SelectMany(n => n.Templates).Distinct())}.")
+                : HealthCheckResult.Unhealthy(nodes.Length == 0 ? "No worker node is up." : "No worker node has a runtime image; run scripts/setup.sh.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"The cluster does not answer: {e.Message}");
+        }
+    }
+}

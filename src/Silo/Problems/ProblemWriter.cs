@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace SoulBox.Silo.Problems;
+
+/// <summary>Writes problem details whatever the caller's Accept header says (an SSE request that fails before its
+/// stream begins still gets application/problem+json, not an empty 500).</summary>
+internal static class ProblemWriter
+{
+    public static async ValueTask<bool> WriteAsync(HttpContext http, ProblemDetails problem, Exception? exception = null)
+    {
+        var service = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        if (await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception }))
+        {
+            return true;
+        }
+
+        Customize(problem, http);
+        await http.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+        return true;
+    }
+
+    /// <summary>What every problem carries: a stable type and code, the instance, the trace id, and for the Piston
+    /// API Piston's <c>message</c>.</summary>
+    public static void Customize(ProblemDetails problem, HttpContext http)
+    {
+        if (!problem.Extensions.ContainsKey("code"))
+        {
+            var code = ProblemTypes.CodeOfStatus(problem.Status ?? http.Response.StatusCode);
+            problem.Type = ProblemTypes.TypeOf(code);
+            problem.Extensions["code"] = code;
+        }
+
+        problem.Instance ??= http.Request.Path;
+        problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
+        if (http.Request.Path.StartsWithSegments("/api/v2"))
+        {
+            problem.Extensions["message"] = problem.Detail ?? problem.Title;
+        }
+    }
+}

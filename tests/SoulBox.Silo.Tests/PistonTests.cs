@@ -1,0 +1,113 @@
+namespace SoulBox.Silo.Tests;
+
+/// <summary>Piston's own request examples (docs/api-v2.md and its README) against /api/v2.</summary>
+[Collection(SiloCollection.Name)]
+public sealed class PistonTests(SiloFixture node)
+{
+    private Task<HttpResponseMessage> ExecuteAsync(object body) => node.TenantA.PostJsonAsync("/api/v2/execute", body);
+
+    [Fact]
+    public async Task Runtimes_ListLanguagesVersionsAndPistonAliases()
+    {
+        var runtimes = await (await node.TenantA.GetAsync("/api/v2/runtimes")).JsonAsync();
+        var js = runtimes.EnumerateArray().Single(r => r.GetProperty("language").GetString() == "javascript");
+        Assert.Contains("js", js.GetProperty("aliases").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("node", js.GetProperty("runtime").GetString());
+        var python = runtimes.EnumerateArray().Single(r => r.GetProperty("language").GetString() == "python");
+        Assert.Contains("py", python.GetProperty("aliases").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
+    public async Task Execute_PistonsDocumentedExample()
+    {
+        var result = await (await ExecuteAsync(new
+        {
+            language = "js",
+            version = "15.10.0",
+            files = new[] { new { name = "my_cool_code.js", content = "console.log(process.argv.slice(2))" } },
+            stdin = "",
+            args = new[] { "1", "2", "3" },
+            compile_timeout = 10000,
+            run_timeout = 3000,
+            compile_memory_limit = -1,
+            run_memory_limit = -1,
+        })).JsonAsync();
+        Assert.Equal("javascript", result.GetProperty("language").GetString());
+        var run = result.GetProperty("run");
+        Assert.Equal("[ '1', '2', '3' ]\n", run.GetProperty("stdout").GetString());
+        Assert.Equal(run.GetProperty("stdout").GetString(), run.GetProperty("output").GetString());
+        Assert.Equal(0, run.GetProperty("code").GetInt32());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("signal").ValueKind);
+    }
+
+    [Fact]
+    public async Task Execute_MultipleFilesWithStdin()
+    {
+        var result = await (await ExecuteAsync(new
+        {
+            language = "python",
+            version = "3.x",
+            files = new[]
+            {
+                new { name = "main.py", content = "import helper\nprint(helper.shout(input()))" },
+                new { name = "helper.py", content = "def shout(s):\n    return s.upper() + '!'" },
+            },
+            stdin = "hello",
+        })).JsonAsync();
+        Assert.Equal("HELLO!\n", result.GetProperty("run").GetProperty("stdout").GetString());
+    }
+
+    [Fact]
+    public async Task Execute_JavaCompileErrorIsReportedInTheCompileStage()
+    {
+        var result = await (await ExecuteAsync(new
+        {
+            language = "java",
+            version = "*",
+            files = new[] { new { name = "Main.java", content = "public class Main { public static void main(String[] a) { int x = \"s\"; } }" } },
+        })).JsonAsync();
+        var stage = result.TryGetProperty("compile", out var compile) ? compile : result.GetProperty("run");
+        Assert.NotEqual(0, stage.GetProperty("code").GetInt32());
+        Assert.Contains("incompatible types", stage.GetProperty("stderr").GetString() + stage.GetProperty("stdout").GetString());
+    }
+
+    [Fact]
+    public async Task Execute_GoCompileErrorHasACompileStage()
+    {
+        var result = await (await ExecuteAsync(new
+        {
+            language = "golang",
+            version = "*",
+            files = new[] { new { name = "main.go", content = "package main\nfunc main() { undefinedThing() }" } },
+        })).JsonAsync();
+        var compile = result.GetProperty("compile");
+        Assert.NotEqual(0, compile.GetProperty("code").GetInt32());
+        Assert.Contains("undefined", compile.GetProperty("stderr").GetString() + compile.GetProperty("output").GetString());
+        Assert.Equal(compile.GetProperty("stderr").GetString(), result.GetProperty("run").GetProperty("stderr").GetString());
+    }
+
+    [Fact]
+    public async Task Execute_TimeoutIsKilledWithStatusTO()
+    {
+        var result = await (await ExecuteAsync(new
+        {
+            language = "py",
+            version = "*",
+            files = new[] { new { content = "while True: pass" } },
+            run_timeout = 1000,
+        })).JsonAsync();
+        var run = result.GetProperty("run");
+        Assert.Equal("TO", run.GetProperty("status").GetString());
+        Assert.Equal("SIGKILL", run.GetProperty("signal").GetString());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("code").ValueKind);
+    }
+
+    [Fact]
+    public async Task Execute_UnknownLanguageAnswersPistonsMessage()
+    {
+        var error = await (await ExecuteAsync(new { language = "cobol", version = "*", files = new[] { new { content = "x" } } })).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("cobol-* runtime is unknown", error.GetProperty("message").GetString());
+        var missing = await (await ExecuteAsync(new { language = "python", files = new[] { new { content = "x" } } })).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("version is required as a string", missing.GetProperty("message").GetString());
+    }
+}
