@@ -26,6 +26,7 @@ public static class SoulBoxClientExtensions
         configure?.Invoke(options);
         builder.UseOrleansClient(client =>
         {
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
             if (options.Redis is { Length: > 0 } redis)
             {
                 client.UseRedisClustering(redis);

@@ -46,6 +46,28 @@ internal static class ContainerCgroup
         return 0;
     }
 
+    /// <summary>CPU time the container has used so far, in seconds (v1 cpuacct.usage, v2 cpu.stat usage_usec).</summary>
+    public static double ReadCpuSeconds(string containerId)
+    {
+        foreach (var pattern in new[] { "/sys/fs/cgroup/cpuacct/docker/{0}", "/sys/fs/cgroup/cpu,cpuacct/docker/{0}", "/sys/fs/cgroup/cpuacct/system.slice/docker-{0}.scope" })
+        {
+            if (long.TryParse(TryRead(Path.Combine(string.Format(pattern, containerId), "cpuacct.usage"))?.Trim(), out var nanoseconds))
+            {
+                return nanoseconds / 1e9;
+            }
+        }
+
+        foreach (var directory in Candidates(containerId))
+        {
+            if (ReadKeyed(Path.Combine(directory, "cpu.stat"), "usage_usec") is { } microseconds)
+            {
+                return microseconds / 1e6;
+            }
+        }
+
+        return 0;
+    }
+
     private static IEnumerable<string> Candidates(string containerId) =>
         MemoryDirectories.Select(pattern => string.Format(pattern, containerId)).Where(Directory.Exists);
 

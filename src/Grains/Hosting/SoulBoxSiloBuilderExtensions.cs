@@ -20,6 +20,8 @@ public static class SoulBoxSiloBuilderExtensions
     public static ISiloBuilder AddSoulBoxCore(this ISiloBuilder silo)
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
