@@ -8,6 +8,10 @@
 #
 # Environment:
 #   SOULBOX_SKIP_AGENT=1       skip publishing the agent (src/Agent)
+#   SOULBOX_AGENT_BUILD=host   publish the agent on the host instead of inside
+#                              soulbox/agent-build (debian:bookworm-slim); the binary
+#                              then links against the host's glibc and may not run
+#                              in the images if the host's glibc is newer
 #   SOULBOX_NO_PULL=1          never try `docker pull` for the base image (go straight
 #                              to debootstrap; use on air-gapped hosts to avoid any
 #                              traffic to a registry)
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
         --images) [ $# -ge 2 ] || die "--images needs a value, e.g. --images python,node"
                   IFS=',' read -r -a IMAGES <<<"$2"; shift 2 ;;
         --images=*) IFS=',' read -r -a IMAGES <<<"${1#--images=}"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
@@ -217,17 +221,138 @@ EOF
 fi
 
 # ---------------------------------------------------------------- d. agent
-# Hash of everything that feeds the agent build; the publish is skipped when it
-# is unchanged and the binary exists.
+# The agent is bind-mounted into containers of every runtime image, so it must
+# link against bookworm's glibc, not the host's: it is published inside
+# soulbox/agent-build (images/agent-build: debian:bookworm-slim + gcc), with the
+# host's .NET SDK, the repository and the NuGet cache mounted at their host
+# paths (obj/project.assets.json holds absolute paths). Restore runs on the host
+# (it needs NuGet); the build container has no network.
+# It is published to artifacts/agent.new, checked in every runtime image, and
+# renamed into place, so artifacts/agent is never half-written.
+AGENT_BUILD_IMAGE="soulbox/agent-build:latest"
+AGENT_BUILD="${SOULBOX_AGENT_BUILD:-container}"
+case "$AGENT_BUILD" in
+    container|host) ;;
+    *) die "SOULBOX_AGENT_BUILD must be 'container' (default) or 'host', not '$AGENT_BUILD'" ;;
+esac
+
+# Hash of the image's build context (paths + contents), stored as label
+# soulbox.dockerfile-hash; the image is rebuilt only when it differs.
+context_hash() {
+    (cd "images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
+}
+
+# Hash of everything that feeds the agent build (sources, build settings, how and
+# where it is built); the publish is skipped when it is unchanged and the binary exists.
 agent_source_hash() {
     {
         find src/Agent -type f -not -path '*/bin/*' -not -path '*/obj/*' -print0 | sort -z | xargs -0 -r sha256sum
         for f in Directory.Build.props Directory.Packages.props global.json nuget.config NuGet.config; do
             [ -f "$f" ] && sha256sum "$f"
         done
+        echo "build=$AGENT_BUILD"
+        [ "$AGENT_BUILD" = "host" ] || echo "builder=$(context_hash agent-build)"
         true
     } | sha256sum | cut -c1-64
 }
+
+# Runtime images present locally (repo:tag), i.e. images carrying soulbox.template.
+runtime_images() {
+    docker image ls --filter label=soulbox.template --format '{{.Repository}}:{{.Tag}}' \
+        | grep -v ':<none>$' | sort -u || true
+}
+
+# Runs `soulbox-agent --version` from directory $2 (mounted read-only at
+# /opt/soulbox, as the silo does) in every runtime image present, in parallel;
+# fails, naming each failing image and its output. $1: log prefix ("d. agent").
+verify_agent() {
+    local step="$1" dir="$2" tmp i rc=0
+    local -a tags pids failed=()
+    mapfile -t tags < <(runtime_images)
+    if [ ${#tags[@]} -eq 0 ]; then
+        log "$step: no runtime images yet to check it in (checked after step e)"
+        return 0
+    fi
+    tmp="$(mktemp -d)"
+    for i in "${!tags[@]}"; do
+        docker run --rm --network none -v "$dir:/opt/soulbox:ro" --entrypoint /opt/soulbox/soulbox-agent \
+            "${tags[$i]}" --version >"$tmp/$i" 2>&1 &
+        pids[$i]=$!
+    done
+    for i in "${!tags[@]}"; do
+        if ! wait "${pids[$i]}" || ! grep -q '^soulbox-agent ' "$tmp/$i"; then
+            failed+=("${tags[$i]}")
+            log "$step: FAILED in ${tags[$i]}: $(tr '\n' ' ' <"$tmp/$i" | cut -c1-400)"
+            rc=1
+        fi
+    done
+    rm -rf "$tmp"
+    if [ "$rc" -ne 0 ]; then
+        log "$step: $dir/soulbox-agent does not run in: ${failed[*]} (highest glibc symbol it needs:" \
+            "$(objdump -T "$dir/soulbox-agent" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1))"
+        return 1
+    fi
+    log "$step: runs in ${tags[*]}"
+}
+
+# Identifies what verify_agent checked: the binary and the runtime images (by id).
+agent_verified_stamp() {
+    { sha256sum <"$1/soulbox-agent"
+      runtime_images | while read -r t; do echo "$t $(docker image inspect -f '{{.Id}}' "$t")"; done
+    } | sha256sum | cut -c1-64
+}
+
+# Builds soulbox/agent-build when missing or its context changed (label
+# soulbox.dockerfile-hash, like the runtime images; no soulbox.template label,
+# so it is never listed as a template).
+ensure_agent_build_image() {
+    local want have old_id
+    want="$(context_hash agent-build)"
+    have="$(docker image inspect -f '{{index .Config.Labels "soulbox.dockerfile-hash"}}' "$AGENT_BUILD_IMAGE" 2>/dev/null || true)"
+    if [ "$have" = "$want" ]; then
+        log "d. agent: build image $AGENT_BUILD_IMAGE up to date"
+        return 0
+    fi
+    log "d. agent: building $AGENT_BUILD_IMAGE (${have:+hash changed}${have:-missing}; builder: $BUILDER_NAME)"
+    old_id="$(docker image inspect -f '{{.Id}}' "$AGENT_BUILD_IMAGE" 2>/dev/null || true)"
+    "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" -t "$AGENT_BUILD_IMAGE" images/agent-build
+    if [ -n "$old_id" ] && [ "$(docker image inspect -f '{{.Id}}' "$AGENT_BUILD_IMAGE")" != "$old_id" ]; then
+        docker image rm "$old_id" >/dev/null 2>&1 || true
+    fi
+    log "d. agent: built $AGENT_BUILD_IMAGE"
+}
+
+# dotnet publish into $1 (absolute path) inside soulbox/agent-build.
+publish_agent_in_container() {
+    local out="$1" dotnet_bin sdk nuget
+    dotnet_bin="$(command -v dotnet || true)"
+    [ -n "$dotnet_bin" ] || die "dotnet is not installed on the host (its SDK is mounted into $AGENT_BUILD_IMAGE)"
+    sdk="$(dirname "$(readlink -f "$dotnet_bin")")"
+    nuget="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+    ensure_agent_build_image
+    log "d. agent: dotnet restore src/Agent/SoulBox.Agent.csproj -r linux-x64 (on the host)"
+    dotnet restore src/Agent/SoulBox.Agent.csproj -r linux-x64 \
+        || die "dotnet restore of src/Agent failed (see above); kept the previous artifacts/agent"
+    log "d. agent: dotnet publish in $AGENT_BUILD_IMAGE (--network none; SDK $sdk, NuGet cache $nuget)"
+    # Same paths as on the host (project.assets.json, nuget.g.props hold absolute
+    # paths); same uid/gid as this script, so outputs are owned as before; HOME
+    # and DOTNET_CLI_HOME (set in the image) on a tmpfs. Own bin/obj pivot
+    # (artifacts/build/{bin,obj}/SoulBox.Agent/release_linux-x64_bookworm), so an
+    # up-to-date native binary linked by a host build is never reused as is.
+    docker run --rm --network none \
+        --user "$(id -u):$(id -g)" \
+        --tmpfs /tmp:rw,exec,mode=1777,size=2g \
+        -v "$sdk:$sdk:ro" \
+        -v "$nuget:$nuget:ro" \
+        -v "$REPO_ROOT:$REPO_ROOT" \
+        -w "$REPO_ROOT" \
+        -e NUGET_PACKAGES="$nuget" \
+        "$AGENT_BUILD_IMAGE" \
+        "$sdk/dotnet" publish src/Agent/SoulBox.Agent.csproj -c Release --no-restore \
+            --disable-build-servers -p:ArtifactsPivots=release_linux-x64_bookworm -o "$out" \
+        || die "dotnet publish of src/Agent in $AGENT_BUILD_IMAGE failed (see above); kept the previous artifacts/agent"
+}
+
 if [ "${SOULBOX_SKIP_AGENT:-0}" = "1" ]; then
     log "d. agent: skipped (SOULBOX_SKIP_AGENT=1)"
 elif [ ! -f src/Agent/SoulBox.Agent.csproj ]; then
@@ -237,21 +362,43 @@ else
     if [ -x artifacts/agent/soulbox-agent ] && [ "$(cat artifacts/agent/.source-hash 2>/dev/null || true)" = "$h" ]; then
         log "d. agent: up to date (artifacts/agent/soulbox-agent, sources unchanged)"
     else
-        log "d. agent: dotnet publish src/Agent/SoulBox.Agent.csproj -c Release -o artifacts/agent"
-        rm -f artifacts/agent/.source-hash
-        dotnet publish src/Agent/SoulBox.Agent.csproj -c Release -o artifacts/agent
-        [ -x artifacts/agent/soulbox-agent ] || die "publish finished but artifacts/agent/soulbox-agent is missing (check AssemblyName)"
-        echo "$h" > artifacts/agent/.source-hash
+        new="$REPO_ROOT/artifacts/agent.new"
+        rm -rf "$new"
+        mkdir -p artifacts
+        if [ "$AGENT_BUILD" = "host" ]; then
+            log "d. agent: WARNING: SOULBOX_AGENT_BUILD=host - publishing on the host; the binary links" \
+                "against the host's glibc ($(ldd --version 2>/dev/null | head -n1 | grep -oE '[0-9]+\.[0-9]+$' || echo '?'))"
+            log "d. agent: dotnet publish src/Agent/SoulBox.Agent.csproj -c Release -o artifacts/agent.new (on the host)"
+            dotnet publish src/Agent/SoulBox.Agent.csproj -c Release -o "$new" \
+                || die "dotnet publish of src/Agent failed (see above); kept the previous artifacts/agent"
+        else
+            publish_agent_in_container "$new"
+        fi
+        [ -x "$new/soulbox-agent" ] || die "publish finished but artifacts/agent.new/soulbox-agent is missing (check AssemblyName)"
+        log "d. agent: published; needs glibc >= $(objdump -T "$new/soulbox-agent" 2>/dev/null \
+            | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1 | sed 's/GLIBC_//')"
+        verify_agent "d. agent" "$new" || die "the new agent does not run in the runtime images; kept the previous" \
+            "artifacts/agent, left the new one in artifacts/agent.new"
+        echo "$h" > "$new/.source-hash"
+        agent_verified_stamp "$new" > "$new/.verified"
+        # Swap: running containers keep the directory they mounted (a bind mount
+        # follows the directory, not the path), so the old one is deleted only
+        # when no container still uses it; otherwise on the next publish.
+        rm -rf artifacts/agent.old
+        if [ -e artifacts/agent ]; then mv artifacts/agent artifacts/agent.old; fi
+        mv "$new" artifacts/agent
+        if [ -e artifacts/agent.old ]; then
+            if [ -z "$(docker ps -q --filter "volume=$REPO_ROOT/artifacts/agent" 2>/dev/null)" ]; then
+                rm -rf artifacts/agent.old
+            else
+                log "d. agent: kept artifacts/agent.old (running containers still mount it; removed on the next publish)"
+            fi
+        fi
         log "d. agent: published artifacts/agent/soulbox-agent"
     fi
 fi
 
 # ---------------------------------------------------------------- e. runtime images
-# Hash of the image's build context (paths + contents), stored as label
-# soulbox.dockerfile-hash; the image is rebuilt only when it differs.
-context_hash() {
-    (cd "images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
-}
 # Command printing the language version, and the language label value.
 version_cmd() {
     case "$1" in
@@ -293,5 +440,20 @@ for name in "${IMAGES[@]}"; do
     fi
     log "e. built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
 done
+
+# ---------------------------------------------------------------- f. agent x images
+# The agent must run in every runtime image; checked again whenever the binary or
+# any image changed since the last check (stamp: artifacts/agent/.verified).
+if [ -x artifacts/agent/soulbox-agent ] && [ "${SOULBOX_SKIP_AGENT:-0}" != "1" ]; then
+    stamp="$(agent_verified_stamp artifacts/agent)"
+    if [ "$(cat artifacts/agent/.verified 2>/dev/null || true)" = "$stamp" ]; then
+        log "f. agent runs in every runtime image (checked before; binary and images unchanged)"
+    else
+        log "f. checking the agent in every runtime image"
+        verify_agent "f. agent" "$REPO_ROOT/artifacts/agent" \
+            || die "artifacts/agent/soulbox-agent does not run in every runtime image (see above)"
+        echo "$stamp" > artifacts/agent/.verified
+    fi
+fi
 
 log "done"
