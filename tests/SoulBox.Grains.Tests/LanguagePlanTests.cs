@@ -27,8 +27,10 @@ public sealed class LanguagePlanTests
     {
         var plan = LanguagePlan.For(Languages.Java, "/w", "Main.java", ["Main.java", "Util.java", "data.txt"], []);
 
-        Assert.Equal(["javac", "-d", "/w/.soulbox-classes", "-encoding", "UTF-8", "/w/Main.java", "/w/Util.java"], plan.CompileArgv!);
-        Assert.Equal(["java", "-cp", "/w/.soulbox-classes", "Main"], plan.RunArgv);
+        Assert.Equal("javac", plan.CompileArgv![0]);
+        Assert.Equal(["-d", "/w/.soulbox-classes", "-encoding", "UTF-8", "/w/Main.java", "/w/Util.java"], plan.CompileArgv[^6..]);
+        Assert.Equal("java", plan.RunArgv[0]);
+        Assert.Equal(["-cp", "/w/.soulbox-classes", "Main"], plan.RunArgv[^3..]);
     }
 
     [Theory]

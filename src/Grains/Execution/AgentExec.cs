@@ -40,27 +40,12 @@ internal static class AgentExec
     }
 
     /// <summary>Runs to the end and returns the result, passing output events to <paramref name="onOutput"/>.</summary>
-    public static async Task<CommandResult> RunAsync(
+    public static Task<CommandResult> RunAsync(
         AgentConnection agent,
         ExecRequest request,
         byte[]? stdin,
         Func<long> readOomKills,
         Func<RunEvent, ValueTask>? onOutput,
-        CancellationToken cancellationToken)
-    {
-        await foreach (var item in StreamAsync(agent, request, stdin, readOomKills, cancellationToken).ConfigureAwait(false))
-        {
-            if (item.CommandResult is { } result)
-            {
-                return result;
-            }
-
-            if (onOutput is not null)
-            {
-                await onOutput(item).ConfigureAwait(false);
-            }
-        }
-
-        throw new AgentConnectionLostException("the exec stream ended without a result");
-    }
+        CancellationToken cancellationToken) =>
+        RunEvents.FinalAsync(StreamAsync(agent, request, stdin, readOomKills, cancellationToken), e => e.CommandResult, onOutput);
 }

@@ -129,18 +129,8 @@ internal sealed partial class SandboxGrain(
         return Task.FromResult(_info!);
     }
 
-    public async Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default)
-    {
-        await foreach (var item in RunCodeStreamAsync(request, cancellationToken))
-        {
-            if (item.CodeResult is { } result)
-            {
-                return result;
-            }
-        }
-
-        throw new SandboxLostException(Id, "the run ended without a result");
-    }
+    public Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default) =>
+        RunEvents.FinalAsync(RunCodeStreamAsync(request, cancellationToken), e => e.CodeResult);
 
     public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default)
     {
@@ -180,18 +170,8 @@ internal sealed partial class SandboxGrain(
         await Call(() => agent.RequestAsync(new DeleteContextRequest(contextId), cancellationToken));
     }
 
-    public async Task<CommandResult> RunCommandAsync(CommandRequest request, CancellationToken cancellationToken = default)
-    {
-        await foreach (var item in RunCommandStreamAsync(request, cancellationToken))
-        {
-            if (item.CommandResult is { } result)
-            {
-                return result;
-            }
-        }
-
-        throw new SandboxLostException(Id, "the command ended without a result");
-    }
+    public Task<CommandResult> RunCommandAsync(CommandRequest request, CancellationToken cancellationToken = default) =>
+        RunEvents.FinalAsync(RunCommandStreamAsync(request, cancellationToken), e => e.CommandResult);
 
     public IAsyncEnumerable<RunEvent> RunCommandStreamAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
