@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using SoulBox.Bench.Baselines;
+using SoulBox.Bench.Measurement;
+using SoulBox.Bench.Planning;
+using SoulBox.Bench.Report;
+using SoulBox.Bench.Results;
+using SoulBox.Bench.Scenarios;
+using SoulBox.Bench.Target;
+
+namespace SoulBox.Bench;
+
+/// <summary><c>SoulBox.Bench [scenarios] [options]</c>: measure, write the report, compare with a baseline.
+/// Exit codes: 0 done, 1 the run failed (partial results are still written), 2 bad arguments, 3 regression.</summary>
+internal static class BenchCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = BenchOptions.Parse(args);
+        var progress = new Progress();
+        var startedAt = DateTimeOffset.UtcNow;
+        var output = Path.GetFullPath(options.OutputDirectory
+            ?? Path.Combine(NodeProcess.RepositoryRoot() ?? ".", "bench-results", startedAt.ToString("yyyyMMdd-HHmmss")));
+        Directory.CreateDirectory(output);
+
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+
+        var results = new BenchResults { Run = Describe(options, args, startedAt) };
+        progress.Phase($"SoulBox bench ({results.Run.Mode}) → {output}");
+        await MeasureBackgroundLoadAsync(results.Run, progress, cancellation.Token);
+        var failed = false;
+        await using (var docker = new DockerBaselines())
+        {
+            try
+            {
+                results.Run.Docker = await docker.EngineVersionAsync(cancellation.Token);
+                progress.Info(results.Run.Docker);
+                await using var target = await SoulBoxTarget.ConnectAsync(options, output, progress, cancellation.Token);
+                results.Run.Target = target.Description;
+                results.Run.Transports = [.. target.Drivers.Select(d => d.Name)];
+                if (target.HttpUnavailable is { } reason && options.Transports.Contains("http"))
+                {
+                    results.Skipped.Add(new SkipNote("HTTP gateway transport", reason));
+                }
+
+                await new BenchRunner(options, progress, results, target, docker).RunAsync(cancellation.Token);
+                progress.Phase("stopping the node");
+            }
+            catch (Exception e) when (e is not ArgumentException)
+            {
+                failed = true;
+                progress.Phase($"the run failed: {e.GetType().Name}: {e.Message}");
+                results.Run.Notes.Add($"The run stopped early: {e.GetType().Name}: {e.Message}. Tables hold what was measured before.");
+                Console.Error.WriteLine(e);
+            }
+        }
+
+        results.Run.DurationSeconds = progress.Elapsed.TotalSeconds;
+        Analysis.Complete(results);
+        RegressionReport? regression = null;
+        if (options.BaselineFile is { } baselineFile)
+        {
+            regression = Regression.Compare(baselineFile, ReportWriter.Load(baselineFile), results);
+        }
+
+        ReportWriter.WriteAll(output, results, regression);
+        PrintSummary(progress, results, regression, output);
+        return failed ? 1 : regression is { Alerts.Count: > 0 } ? 3 : 0;
+    }
+
+    /// <summary>Other work on the machine skews every figure; measure it before starting and say so in the report.</summary>
+    private static async Task MeasureBackgroundLoadAsync(RunInfo run, Progress progress, CancellationToken cancellationToken)
+    {
+        var before = ProcFs.MachineCpu();
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var after = ProcFs.MachineCpu();
+        run.MachineBusyBeforePercent = after.Total == before.Total ? 0 : 100.0 * (after.Busy - before.Busy) / (after.Total - before.Total);
+        run.LoadAverageBefore = string.Join(' ', (ProcFs.TryRead("/proc/loadavg") ?? "").Split(' ').Take(3));
+        progress.Info($"machine before the run: {run.MachineBusyBeforePercent:F0} % CPU busy, load average {run.LoadAverageBefore}");
+        if (run.MachineBusyBeforePercent > 15)
+        {
+            run.Notes.Add($"**The machine was already {run.MachineBusyBeforePercent:F0} % busy before the bench started (load average {run.LoadAverageBefore})**: other work shared these {run.Cores} cores during the run, so latency and throughput here are pessimistic and machine CPU % includes that work.");
+        }
+    }
+
+    private static RunInfo Describe(BenchOptions options, string[] args, DateTimeOffset startedAt) => new()
+    {
+        StartedAt = startedAt,
+        Mode = options.Quick ? "quick" : "full",
+        Command = "SoulBox.Bench " + string.Join(' ', args),
+        Cores = Environment.ProcessorCount,
+        MemoryMb = ProcFs.MemTotalBytes() / 1048576.0,
+        Os = RuntimeInformation.OSDescription,
+        Runtime = RuntimeInformation.FrameworkDescription,
+        BuildConfiguration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name,
+        Options = options.Describe(),
+    };
+
+    private static void PrintSummary(Progress progress, BenchResults results, RegressionReport? regression, string output)
+    {
+        progress.Phase("goals on this machine");
+        foreach (var goal in results.Goals)
+        {
+            progress.Info($"[{(goal.Met switch { true => "met ", false => "MISS", null => "n/a " })}] {goal.Goal}: {goal.Measured} — {goal.Detail}");
+        }
+
+        if (regression is not null)
+        {
+            progress.Phase($"regression check against {regression.BaselineFile}: {regression.Compared} metrics compared, {regression.Alerts.Count} regression(s)");
+            foreach (var alert in regression.Alerts)
+            {
+                progress.Info($"ALERT {alert.Metric}: {alert.Baseline:F2} → {alert.Current:F2} ({alert.Ratio:F2}× > {alert.Limit}×)");
+            }
+        }
+
+        progress.Phase($"report: {Path.Combine(output, ReportWriter.ReportFile)}");
+        progress.Info($"raw figures: {Path.Combine(output, ReportWriter.ResultsFile)}; charts: {string.Join(", ", ReportWriter.ChartFiles)}");
+    }
+}
+
+/// <summary><c>SoulBox.Bench capacity --target-rps N [--results FILE] [--price-per-core-hour X --price-per-gb-hour Y]</c>.</summary>
+internal static class CapacityCommand
+{
+    public static int Run(string[] args)
+    {
+        double? target = null, corePrice = null, gbPrice = null;
+        string? file = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            double Number() => double.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ArgumentException($"{args[i - 1]} needs a non-negative number");
+            switch (args[i])
+            {
+                case "--target-rps": target = Number(); break;
+                case "--results": file = Value(); break;
+                case "--price-per-core-hour": corePrice = Number(); break;
+                case "--price-per-gb-hour": gbPrice = Number(); break;
+                default: throw new ArgumentException($"unknown capacity option '{args[i]}'");
+            }
+        }
+
+        if (target is not > 0)
+        {
+            throw new ArgumentException("capacity needs --target-rps N (N > 0)");
+        }
+
+        file ??= Latest() ?? throw new ArgumentException("no --results FILE and no bench-results/*/results.json to read");
+        var plan = CapacityPlanner.Compute(ReportWriter.Load(file), target.Value, corePrice, gbPrice);
+        Console.WriteLine($"results: {file}");
+        Console.Write(CapacityPlanner.Format(plan));
+        return 0;
+    }
+
+    private static string? Latest()
+    {
+        var directory = Path.Combine(NodeProcess.RepositoryRoot() ?? ".", "bench-results");
+        return Directory.Exists(directory)
+            ? Directory.EnumerateFiles(directory, ReportWriter.ResultsFile, SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+            : null;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+
+namespace SoulBox.Bench;
+
+/// <summary>Command line of a bench run. Every option has a default; <c>--quick</c> swaps in small ones.</summary>
+internal sealed class BenchOptions
+{
+    public static readonly string[] AllScenarios = ["coldstart", "warm", "throughput", "cpu", "languages", "gateway", "pool"];
+
+    public HashSet<string> Scenarios { get; private set; } = [.. AllScenarios];
+    public bool Quick { get; private set; }
+    /// <summary>Transports: "client", "http" (skipped with a note until /v1 answers), or both (default).</summary>
+    public HashSet<string> Transports { get; private set; } = ["client", "http"];
+    /// <summary>HTTP base address of a running node's gateway; with --gateway-port, no node is started.</summary>
+    public string? GatewayUrl { get; private set; }
+    /// <summary>Orleans client gateway port of a running local node (no node is started).</summary>
+    public int? GatewayPort { get; private set; }
+    /// <summary>Redis connection string of a running cluster (no node is started).</summary>
+    public string? Redis { get; private set; }
+    public int[] Users { get; private set; } = [1, 10, 100, 500, 1000];
+    /// <summary>Most sandboxes the throughput scenario creates; above it users share them round-robin. Default 100.</summary>
+    public int MaxSandboxes { get; private set; } = 100;
+    public double[] Rates { get; private set; } = [10, 100, 500, 1000];
+    public int[] BaselineUsers { get; private set; } = [1, 10];
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Window { get; private set; } = TimeSpan.FromSeconds(10);
+    public int ColdIterations { get; private set; } = 30;
+    public int WarmIterations { get; private set; } = 500;
+    public int BaselineIterations { get; private set; } = 20;
+    public string[] Languages { get; private set; } = [SoulBox.Languages.Python, SoulBox.Languages.JavaScript, SoulBox.Languages.Go, SoulBox.Languages.Java];
+    public bool Baselines { get; private set; } = true;
+    public string? BaselineFile { get; private set; }
+    public string? OutputDirectory { get; private set; }
+    public Dictionary<string, string> NodeEnv { get; } = [];
+
+    public bool StartsNode => GatewayPort is null && Redis is null;
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        var quickDefaults = args.Contains("--quick");
+        if (quickDefaults)
+        {
+            options.Quick = true;
+            options.Users = [1, 10];
+            options.MaxSandboxes = 10;
+            options.Rates = [10, 100];
+            options.BaselineUsers = [1];
+            options.Warmup = TimeSpan.FromSeconds(0.5);
+            options.Window = TimeSpan.FromSeconds(2);
+            options.ColdIterations = 5;
+            options.WarmIterations = 100;
+            options.BaselineIterations = 3;
+            options.Languages = [SoulBox.Languages.Python, SoulBox.Languages.JavaScript];
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--quick":
+                    break;
+                case "all":
+                    options.Scenarios = [.. AllScenarios];
+                    break;
+                case "--transport":
+                    options.Transports = Value() switch
+                    {
+                        "both" => ["client", "http"],
+                        var one when one is "client" or "http" => [one],
+                        var other => throw new ArgumentException($"--transport must be client, http or both; got '{other}'"),
+                    };
+                    break;
+                case "--gateway":
+                    options.GatewayUrl = Value().TrimEnd('/');
+                    break;
+                case "--gateway-port":
+                    options.GatewayPort = int.Parse(Value(), CultureInfo.InvariantCulture);
+                    break;
+                case "--redis":
+                    options.Redis = Value();
+                    break;
+                case "--users":
+                    options.Users = Ints(Value(), arg);
+                    break;
+                case "--sandboxes":
+                    options.MaxSandboxes = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
+                case "--rates":
+                    options.Rates = [.. Ints(Value(), arg).Select(r => (double)r)];
+                    break;
+                case "--baseline-users":
+                    options.BaselineUsers = Ints(Value(), arg);
+                    break;
+                case "--warmup":
+                    options.Warmup = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture));
+                    break;
+                case "--window":
+                    options.Window = TimeSpan.FromSeconds(Positive(double.Parse(Value(), CultureInfo.InvariantCulture), arg));
+                    break;
+                case "--iterations":
+                    options.ColdIterations = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
+                case "--warm-iterations":
+                    options.WarmIterations = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
+                case "--baseline-iterations":
+                    options.BaselineIterations = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
+                case "--languages":
+                    options.Languages = [.. Value().Split(',').Select(l => SoulBox.Languages.Normalize(l) ?? throw new ArgumentException($"unknown language '{l}'"))];
+                    break;
+                case "--no-baselines":
+                    options.Baselines = false;
+                    break;
+                case "--baseline":
+                    options.BaselineFile = Value();
+                    break;
+                case "--out":
+                    options.OutputDirectory = Value();
+                    break;
+                case "--node-env":
+                    var pair = Value().Split('=', 2);
+                    options.NodeEnv[pair[0]] = pair.Length == 2 ? pair[1] : throw new ArgumentException("--node-env needs KEY=VALUE");
+                    break;
+                case var scenarios when !scenarios.StartsWith('-'):
+                    var chosen = scenarios.Split(',');
+                    foreach (var s in chosen.Where(s => !AllScenarios.Contains(s)))
+                    {
+                        throw new ArgumentException($"unknown scenario '{s}' (scenarios: all, {string.Join(", ", AllScenarios)})");
+                    }
+
+                    options.Scenarios = [.. chosen];
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{arg}'");
+            }
+        }
+
+        return options;
+    }
+
+    public Dictionary<string, string> Describe() => new()
+    {
+        ["scenarios"] = string.Join(",", AllScenarios.Where(Scenarios.Contains)),
+        ["users"] = string.Join(",", Users),
+        ["maxSandboxes"] = MaxSandboxes.ToString(CultureInfo.InvariantCulture),
+        ["rates"] = string.Join(",", Rates),
+        ["baselineUsers"] = string.Join(",", BaselineUsers),
+        ["warmupSeconds"] = Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        ["windowSeconds"] = Window.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+        ["coldIterations"] = ColdIterations.ToString(CultureInfo.InvariantCulture),
+        ["warmIterations"] = WarmIterations.ToString(CultureInfo.InvariantCulture),
+        ["baselineIterations"] = BaselineIterations.ToString(CultureInfo.InvariantCulture),
+        ["languages"] = string.Join(",", Languages),
+        ["baselines"] = Baselines.ToString(),
+    };
+
+    public const string Usage = """
+        SoulBox.Bench — reproduces the published SoulBox benchmark tables on this machine, beside Docker baselines.
+
+          dotnet run -c Release --project src/Bench -- [all|SCENARIO[,SCENARIO...]] [options]
+          dotnet run -c Release --project src/Bench -- capacity --target-rps N [--results FILE]
+                                                     [--price-per-core-hour X --price-per-gb-hour Y]
+
+        Scenarios: coldstart, warm, throughput (also gives the memory table), cpu, languages, gateway, pool.
+        Options:
+          --quick                 small windows and levels (< 2 min); used by the smoke test
+          --transport T           client | http | both (default both; http is skipped until /v1 answers)
+          --gateway URL           HTTP gateway of a running node (default: the node the bench starts)
+          --gateway-port N        Orleans gateway port of a running local node (the bench starts none)
+          --redis CONN            Redis of a running cluster (the bench starts none)
+          --users 1,10,100,500,1000   virtual users per throughput level
+          --sandboxes N           sandboxes for the throughput levels (default 100; users above share them)
+          --rates 10,100,500,1000 offered load (req/s) of the CPU scenario
+          --baseline-users 1,10   concurrency levels measured for the Docker baselines
+          --warmup S --window S   warm-up and measurement window per level (default 3 s and 10 s)
+          --iterations N          cold starts measured (default 30)
+          --languages L,...       languages of the per-language table (default all four)
+          --no-baselines          skip the Docker baselines
+          --baseline FILE         compare with an earlier results.json; exit 3 on a regression
+          --out DIR               results directory (default bench-results/<timestamp>)
+          --node-env KEY=VALUE    extra environment for the node the bench starts (e.g. DOTNET_gcServer=0)
+        """;
+
+    private static int[] Ints(string value, string option) =>
+        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => Positive(int.Parse(v, CultureInfo.InvariantCulture), option))];
+
+    private static T Positive<T>(T value, string option) where T : System.Numerics.INumber<T> =>
+        value > T.Zero ? value : throw new ArgumentException($"{option} must be positive");
+}

@@ -1,0 +1,19 @@
+using SoulBox.Bench;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    return args[0] == "capacity"
+        ? CapacityCommand.Run(args[1..])
+        : await BenchCommand.RunAsync(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n\n{BenchOptions.Usage}");
+    return 2;
+}

@@ -1,0 +1,74 @@
+using SoulBox.Bench.Measurement;
+
+namespace SoulBox.Bench.Results;
+
+/// <summary>Everything one bench run measured (written as results.json; read back by --baseline and capacity).
+/// Systems: "soulbox-client", "soulbox-http", "docker-run" (docker run --rm per request), "docker-exec".</summary>
+internal sealed class BenchResults
+{
+    public int SchemaVersion { get; set; } = 1;
+    public RunInfo Run { get; set; } = new();
+    /// <summary>Latency series of the single-request scenarios (cold start, warm execution, languages...).</summary>
+    public List<SeriesResult> Series { get; set; } = [];
+    public List<ThroughputPoint> Throughput { get; set; } = [];
+    public List<MemoryPoint> Memory { get; set; } = [];
+    public List<CpuPoint> Cpu { get; set; } = [];
+    public List<LanguageResult> Languages { get; set; } = [];
+    public List<TargetCheck> Targets { get; set; } = [];
+    public List<GoalCheck> Goals { get; set; } = [];
+    public List<StageTiming> Stages { get; set; } = [];
+    public List<SkipNote> Skipped { get; set; } = [];
+    /// <summary>Footprint with no load: the node alone, and one idle warm sandbox.</summary>
+    public ResourceSummary? IdleNode { get; set; }
+    public double IdleSandboxMb { get; set; }
+    /// <summary>Flat metric name → value, the form --baseline compares ("…p95_ms" latency, "…_mb" memory).</summary>
+    public SortedDictionary<string, double> Metrics { get; set; } = [];
+}
+
+internal sealed class RunInfo
+{
+    public DateTimeOffset StartedAt { get; set; }
+    public double DurationSeconds { get; set; }
+    public string Mode { get; set; } = "full";
+    public string Command { get; set; } = "";
+    public int Cores { get; set; }
+    public double MemoryMb { get; set; }
+    public string Os { get; set; } = "";
+    public string Runtime { get; set; } = "";
+    public string Docker { get; set; } = "";
+    /// <summary>How the node was reached: child process started by the bench, or an existing one.</summary>
+    public string Target { get; set; } = "";
+    public string BuildConfiguration { get; set; } = "";
+    /// <summary>Machine CPU busy (all cores = 100 %) over 2 s before the bench started anything, and the load average.</summary>
+    public double MachineBusyBeforePercent { get; set; }
+    public string LoadAverageBefore { get; set; } = "";
+    /// <summary>Whether the build under test has a warm sandbox pool (a pool manager grain contract).</summary>
+    public bool PoolAvailable { get; set; }
+    public List<string> Transports { get; set; } = [];
+    public List<string> Notes { get; set; } = [];
+    public Dictionary<string, string> Options { get; set; } = [];
+}
+
+internal sealed record SeriesResult(string Scenario, string System, string Label, LatencyStats Latency);
+
+internal sealed record ThroughputPoint(string System, int Users, int Sandboxes, double Rps, LatencyStats Latency, ResourceSummary? Resources);
+
+/// <summary>A memory row: the node's RSS plus the sandboxes' cgroup memory at a load level.</summary>
+internal sealed record MemoryPoint(string Label, double? PublishedMb, double SiloRssMb, double SandboxesMb, int Containers, double? DockerExecMb)
+{
+    public double TotalMb => SiloRssMb + SandboxesMb;
+}
+
+internal sealed record CpuPoint(string System, double OfferedRps, double AchievedRps, LatencyStats Latency, ResourceSummary Resources);
+
+internal sealed record LanguageResult(string Language, string Template, bool Available, string? Reason,
+    LatencyStats? Startup, LatencyStats? Execution, double? MemoryMb, LatencyStats? DockerRun, LatencyStats? DockerExec, double? DockerExecMemoryMb);
+
+internal sealed record TargetCheck(string Name, string Target, double? Value, string Unit, bool? Met, string Source);
+
+internal sealed record GoalCheck(string Goal, string Measured, bool? Met, string Detail);
+
+/// <summary>Where the time of one request goes (client round trip vs what the agent measured inside).</summary>
+internal sealed record StageTiming(string Scenario, string Stage, double MedianMs, double P95Ms);
+
+internal sealed record SkipNote(string Scenario, string Reason);

@@ -1,0 +1,81 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SoulBox.Bench.Target;
+
+/// <summary>SoulBox through the HTTP gateway's REST API (<c>/v1</c>), JSON over loopback HTTP/1.1.</summary>
+internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : ISandboxDriver
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Name => "http";
+
+    /// <summary>Null when the gateway answers <c>GET /v1/templates</c> with 200, else why not.</summary>
+    public static async Task<string?> ProbeAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync("/v1/templates", cancellationToken);
+            return response.IsSuccessStatusCode ? null : $"GET {http.BaseAddress}v1/templates answered {(int)response.StatusCode}";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"GET {http.BaseAddress}v1/templates failed: {e.Message}";
+        }
+    }
+
+    public async Task<BenchSandbox> CreateAsync(string template, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/sandboxes",
+            new CreateBody(template, sandboxTimeoutSeconds, new() { ["purpose"] = "bench" }), Json, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        var created = await response.Content.ReadFromJsonAsync<CreatedBody>(Json, cancellationToken);
+        return new BenchSandbox(created?.Id ?? throw new InvalidDataException("POST /v1/sandboxes answered without an id"), null);
+    }
+
+    public async Task<BenchRun> RunAsync(BenchSandbox sandbox, string code, string language, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync($"/v1/sandboxes/{sandbox.Id}/code", new CodeBody(code, language), Json, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        var result = await response.Content.ReadFromJsonAsync<RunBody>(Json, cancellationToken) ?? new RunBody();
+        return new BenchRun(result.Stdout ?? "", NormalizeStatus(result.Status), result.WallTimeMs);
+    }
+
+    public async Task KillAsync(BenchSandbox sandbox)
+    {
+        using var response = await http.DeleteAsync($"/v1/sandboxes/{sandbox.Id}");
+    }
+
+    private static string NormalizeStatus(string? status) => status?.ToLowerInvariant() switch
+    {
+        null or "" => "missing",
+        "ok" => "ok",
+        var other => other,
+    };
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new HttpRequestException($"HTTP {(int)response.StatusCode}: {body[..Math.Min(body.Length, 200)]}", null, response.StatusCode);
+        }
+    }
+
+    private sealed record CreateBody(string Template, int TimeoutSeconds, Dictionary<string, string> Metadata);
+
+    private sealed record CreatedBody(string? Id);
+
+    private sealed record CodeBody(string Code, string Language);
+
+    private sealed record RunBody
+    {
+        public string? Stdout { get; init; }
+        public string? Status { get; init; }
+        public double WallTimeMs { get; init; }
+    }
+}
