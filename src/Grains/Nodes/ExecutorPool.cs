@@ -124,7 +124,7 @@ internal sealed partial class ExecutorPool(
 
     private async Task<Executor> StartAsync(string template, int memoryMb, CancellationToken cancellationToken)
     {
-        var container = await runtime.StartAsync(new ContainerSpec
+        var started = await ConnectedContainer.StartAsync(runtime, new ContainerSpec
         {
             Template = template,
             MemoryBytes = memoryMb * 1024L * 1024,
@@ -133,17 +133,8 @@ internal sealed partial class ExecutorPool(
             WorkDirSizeMb = _options.WorkDirSizeMb,
             TmpSizeMb = _options.TmpSizeMb,
             Purpose = "executor",
-        }, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var agent = await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken).ConfigureAwait(false);
-            return new Executor(container, agent);
-        }
-        catch
-        {
-            await runtime.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken).ConfigureAwait(false);
+        return new Executor(started.Container, started.Agent);
     }
 
     /// <summary>Resets the container after a run and keeps it for the next one, or removes it when the

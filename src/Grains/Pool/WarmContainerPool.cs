@@ -128,7 +128,7 @@ internal sealed partial class WarmContainerPool(
 
     private async Task<WarmContainer> WarmUpAsync(string template)
     {
-        var container = await runtime.StartAsync(new ContainerSpec
+        var (container, agent) = await ConnectedContainer.StartAsync(runtime, new ContainerSpec
         {
             Template = template,
             MemoryBytes = _sandbox.DefaultMemoryMb * 1024L * 1024,
@@ -137,10 +137,9 @@ internal sealed partial class WarmContainerPool(
             WorkDirSizeMb = _sandbox.WorkDirSizeMb,
             TmpSizeMb = _sandbox.TmpSizeMb,
             Purpose = "warm",
-        }, CancellationToken.None).ConfigureAwait(false);
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var agent = await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, CancellationToken.None).ConfigureAwait(false);
             var language = SoulBox.Templates.DefaultLanguage(template);
             if (Languages.IsStateful(language))
             {
@@ -152,6 +151,7 @@ internal sealed partial class WarmContainerPool(
         }
         catch
         {
+            await agent.DisposeAsync().ConfigureAwait(false);
             await runtime.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);
             throw;
         }

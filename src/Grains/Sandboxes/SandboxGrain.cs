@@ -102,7 +102,7 @@ internal sealed partial class SandboxGrain(
 
     private async Task<(ContainerHandle, AgentConnection)> StartContainerAsync(SandboxCreateOptions request, CancellationToken cancellationToken)
     {
-        var container = await runtime.StartAsync(new ContainerSpec
+        var started = await ConnectedContainer.StartAsync(runtime, new ContainerSpec
         {
             Template = request.Template,
             MemoryBytes = request.MemoryMb!.Value * 1024L * 1024,
@@ -111,16 +111,8 @@ internal sealed partial class SandboxGrain(
             WorkDirSizeMb = _options.WorkDirSizeMb,
             TmpSizeMb = _options.TmpSizeMb,
             SandboxId = Id,
-        }, cancellationToken);
-        try
-        {
-            return (container, await AgentConnection.ConnectAsync(container.SocketPath, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken));
-        }
-        catch
-        {
-            await runtime.RemoveAsync(container, CancellationToken.None);
-            throw;
-        }
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken);
+        return (started.Container, started.Agent);
     }
 
     public Task<SandboxInfo> GetInfoAsync()
