@@ -10,7 +10,7 @@ internal sealed class ExecHandler(WorkerServices services)
     /// <summary>How long output may keep flowing after the process tree is gone (pipes drain).</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
 
-    public async Task RunAsync(ExecRequest request, byte[] payload, ExecSession session, IEventSink sink, CancellationToken cancellationToken)
+    public async Task RunAsync(ExecRequest request, ExecSession session, IEventSink sink, CancellationToken cancellationToken)
     {
         var argv = (request.Argv, request.Shell) switch
         {
@@ -21,11 +21,6 @@ internal sealed class ExecHandler(WorkerServices services)
         var limits = request.Limits;
         var cwd = services.ResolveWorkingDirectory(request.Cwd);
         var environment = services.BuildEnvironment(request.Env);
-        if (payload.Length > 0 || !request.KeepStdinOpen)
-        {
-            session.Write(payload, close: !request.KeepStdinOpen);
-        }
-
         var stopwatch = Stopwatch.StartNew();
         using var process = services.Launcher.Start(argv, environment, cwd,
             new ProcessLimits(limits.MaxOpenFiles, limits.MaxFileBytes, limits.MaxProcesses));

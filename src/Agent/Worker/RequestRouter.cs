@@ -38,11 +38,17 @@ internal sealed class RequestRouter(WorkerServices services)
                     return Guard(request, sink, () => throw new AgentException(AgentErrorCodes.BadRequest, $"Request id {exec.Id} is already running."));
                 }
 
+                // Queue the exec's own stdin here, in frame order: a StdinRequest right behind it must not overtake it.
+                if (payload.Length > 0 || !exec.KeepStdinOpen)
+                {
+                    session.Write(payload, close: !exec.KeepStdinOpen);
+                }
+
                 return Task.Run(() => Guard(request, sink, async () =>
                 {
                     try
                     {
-                        await _exec.RunAsync(exec, payload, session, sink, cancellationToken).ConfigureAwait(false);
+                        await _exec.RunAsync(exec, session, sink, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {

@@ -89,16 +89,19 @@ def run(code):
 reply({"ready": True})
 while True:
     request = json.loads(read_line())
-    saved_env = None
-    if request.get("env"):
-        saved_env = dict(os.environ)
-        os.environ.update(request["env"])
+    # The silo sends the sandbox's whole environment with every run; apply it for this run only, and
+    # touch (then restore) just the variables that differ, which keeps the hot path cheap.
+    changes = {k: v for k, v in (request.get("env") or {}).items() if os.environ.get(k) != v}
+    saved_env = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
     try:
         result = run(request["code"])
     finally:
-        if saved_env is not None:
-            os.environ.clear()
-            os.environ.update(saved_env)
+        for key, old in saved_env.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     try:
         reply(result)
