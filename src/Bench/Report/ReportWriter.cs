@@ -247,7 +247,7 @@ internal static class ReportWriter
         }
 
         md.AppendLine();
-        md.AppendLine("Go and Java compile on every run (go run / single-file java), in SoulBox and in the baselines alike.");
+        md.AppendLine("Go and Java compile on every run, in SoulBox (go build, javac + java) and in the baselines (go run, single-file java) alike.");
         md.AppendLine();
     }
 
