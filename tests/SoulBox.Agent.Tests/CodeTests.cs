@@ -174,7 +174,14 @@ public sealed class CodeTests(AgentFixture agent) : IClassFixture<AgentFixture>
         await using var client = await agent.ConnectAsync();
         var context = await client.CallAsync<ContextCreatedEvent>(new CreateContextRequest("python", null));
         var (id, events) = await client.SendAsync(Run("import time\nprint('started')\ntime.sleep(100)", context.ContextId));
-        Assert.Equal("started\n", System.Text.Encoding.UTF8.GetString((await events.ReadAsync()).Payload));
+        // Wait for the line (it may come in more than one chunk) before cancelling.
+        var started = "";
+        while (!started.Contains('\n'))
+        {
+            started += System.Text.Encoding.UTF8.GetString((await events.ReadAsync()).Payload);
+        }
+
+        Assert.Equal("started\n", started);
         await client.CallAsync<OkEvent>(new CancelRequest(id));
         var result = (await AgentClient.CollectAsync(events, "cancelled run")).Terminal<CodeResultEvent>();
         Assert.True(result.Cancelled);

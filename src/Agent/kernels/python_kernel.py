@@ -24,6 +24,9 @@ os.close(_devnull)
 # redirects or closes fd 1/2, and they are not inherited by subprocesses.
 out_fd = os.dup(1)
 err_fd = os.dup(2)
+# Line-buffered stdout: print("x") leaves as one write (one output event) instead of two ("x", "\n"),
+# and output still streams line by line; every run ends with a flush (reply()).
+sys.stdout.reconfigure(line_buffering=True, write_through=False)
 
 
 def read_line():
