@@ -19,6 +19,10 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
 
     public bool HasExited => helper.HasExited;
 
+    /// <summary>Whether the program itself is gone (or a zombie), which can be true a moment before the
+    /// helper has noticed and exited: what a kernel killed between runs looks like.</summary>
+    public bool ProgramHasExited => HasExited || (SessionId() is > 0 and var pid && !IsAlive(pid));
+
     public Task WaitForExitAsync(CancellationToken cancellationToken) => helper.WaitForExitAsync(cancellationToken);
 
     /// <summary>SIGKILLs the program and everything it started (timeout, cancel, kernel stop). What
@@ -81,6 +85,21 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
         }
 
         return _sessionId;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            // "pid (comm) S ...": the state follows the last ')' (comm may hold spaces and parentheses).
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat.LastIndexOf(')') is var close and > 0 && close + 2 < stat.Length ? stat[close + 2] : 'X';
+            return state is not ('Z' or 'X');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public void Dispose()

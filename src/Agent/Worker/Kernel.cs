@@ -27,7 +27,7 @@ internal sealed class Kernel
         _stderrPump = PumpAsync(process.Stderr, OutputStream.Stderr, new KernelOutputScanner(marker, markerCarriesReply: false));
     }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _process.ProgramHasExited;
 
     public static async Task<Kernel> StartAsync(WorkerServices services, string language, IReadOnlyList<string> argv, string cwd)
     {
