@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace SoulBox.Grains.Containers;
 
 /// <summary>Reads a container's memory cgroup from the host, for OOM kills and usage. Knows the layouts of
@@ -12,23 +14,35 @@ internal static class ContainerCgroup
         "/sys/fs/cgroup/system.slice/docker-{0}.scope",
     ];
 
+    // The OOM counter is read before and after every run: find its file once per container, not per read.
+    private static readonly ConcurrentDictionary<string, string> OomFiles = new();
+
     public static long ReadOomKills(string containerId)
     {
+        if (OomFiles.TryGetValue(containerId, out var known))
+        {
+            return ReadKeyed(known, "oom_kill") ?? 0;
+        }
+
         foreach (var directory in Candidates(containerId))
         {
             // v2: memory.events "oom_kill N"; v1: memory.oom_control "oom_kill N" (kernels ≥ 4.13).
             foreach (var file in new[] { "memory.events", "memory.oom_control" })
             {
-                var value = ReadKeyed(Path.Combine(directory, file), "oom_kill");
-                if (value is not null)
+                var path = Path.Combine(directory, file);
+                if (ReadKeyed(path, "oom_kill") is { } value)
                 {
-                    return value.Value;
+                    OomFiles[containerId] = path;
+                    return value;
                 }
             }
         }
 
         return 0;
     }
+
+    /// <summary>Drops what is remembered about a removed container.</summary>
+    public static void Forget(string containerId) => OomFiles.TryRemove(containerId, out _);
 
     public static long ReadMemoryUsage(string containerId)
     {

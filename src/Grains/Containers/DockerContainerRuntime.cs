@@ -187,6 +187,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         {
         }
 
+        ContainerCgroup.Forget(container.Id);
         TryDeleteDirectory(container.RunDirectory);
     }
 
