@@ -63,7 +63,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         var agentDirectory = _options.AgentDirectory
             ?? throw new InvalidOperationException($"{ContainerRuntimeOptions.SectionName}:AgentDirectory is not set and no artifacts/agent was found; run scripts/setup.sh.");
         var name = $"soulbox-{_node.Name}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
-        var runDirectory = Path.Combine(_options.RunDirectory, name[^12..]);
+        var runDirectory = RunDirectoryOf(name);
         Directory.CreateDirectory(runDirectory);
         // Only root (the silo and the agent) may enter: user code runs as uid 1000 and must not reach the socket.
         if (!OperatingSystem.IsWindows())
@@ -204,7 +204,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         foreach (var container in containers)
         {
             var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID;
-            await RemoveAsync(new ContainerHandle(container.ID, name, "", "", Path.Combine(_options.RunDirectory, name.Length >= 12 ? name[^12..] : name), new Dictionary<string, string>()), cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(new ContainerHandle(container.ID, name, "", "", RunDirectoryOf(name), new Dictionary<string, string>()), cancellationToken).ConfigureAwait(false);
         }
 
         return containers.Count;
@@ -259,6 +259,11 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
         return _imageEnv[image] = env;
     }
+
+    /// <summary>A container's private host directory: named after the end of the container name, because
+    /// Unix socket paths are limited to 107 bytes.</summary>
+    private string RunDirectoryOf(string containerName) =>
+        Path.Combine(_options.RunDirectory, containerName.Length >= 12 ? containerName[^12..] : containerName);
 
     private async Task RemoveByNameAsync(string name)
     {

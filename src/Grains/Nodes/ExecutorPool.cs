@@ -62,11 +62,7 @@ internal sealed partial class ExecutorPool(
             _validate.RunTimeoutMs(limits.CompileTimeoutMs, _options.DefaultCompileTimeoutMs, "compileTimeoutMs"),
             _validate.RunTimeoutMs(limits.RunTimeoutMs, _options.DefaultRunTimeoutMs, "runTimeoutMs"),
             _validate.MaxOutputBytes(limits.MaxOutputBytes));
-        var memoryMb = limits.MemoryMb ?? _options.DefaultMemoryMb;
-        if (memoryMb < 32 || memoryMb > _options.MaxMemoryMb)
-        {
-            throw new SandboxValidationException("memoryMb", $"memoryMb must be between 32 and {_options.MaxMemoryMb}; got {memoryMb}.");
-        }
+        var memoryMb = _validate.MemoryMb(limits.MemoryMb);
 
         var template = Languages.DefaultTemplate(language);
         var program = new ProgramSpec(language, files, request.Args ?? [], request.Stdin is null ? null : System.Text.Encoding.UTF8.GetBytes(request.Stdin));

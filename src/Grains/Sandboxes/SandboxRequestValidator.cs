@@ -16,11 +16,7 @@ internal sealed class SandboxRequestValidator(SandboxOptions options)
 
         var timeout = request.TimeoutSeconds ?? options.DefaultTimeoutSeconds;
         LifetimeSeconds(timeout, "timeoutSeconds");
-        var memory = request.MemoryMb ?? options.DefaultMemoryMb;
-        if (memory < 32 || memory > options.MaxMemoryMb)
-        {
-            throw new SandboxValidationException("memoryMb", $"memoryMb must be between 32 and {options.MaxMemoryMb}; got {memory}.");
-        }
+        var memory = MemoryMb(request.MemoryMb);
 
         var cpu = request.Cpu ?? options.DefaultCpu;
         if (double.IsNaN(cpu) || cpu < 0.05 || cpu > options.MaxCpu)
@@ -31,6 +27,17 @@ internal sealed class SandboxRequestValidator(SandboxOptions options)
         Pairs(request.Env, "env", requireEnvName: true);
         Pairs(request.Metadata, "metadata", requireEnvName: false);
         return request with { Template = template, TimeoutSeconds = timeout, MemoryMb = memory, Cpu = cpu };
+    }
+
+    public int MemoryMb(int? requested)
+    {
+        var memory = requested ?? options.DefaultMemoryMb;
+        if (memory < 32 || memory > options.MaxMemoryMb)
+        {
+            throw new SandboxValidationException("memoryMb", $"memoryMb must be between 32 and {options.MaxMemoryMb}; got {memory}.");
+        }
+
+        return memory;
     }
 
     public int LifetimeSeconds(int seconds, string field)
