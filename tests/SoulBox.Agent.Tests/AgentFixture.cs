@@ -4,11 +4,12 @@ using System.Text;
 namespace SoulBox.Agent.Tests;
 
 /// <summary>Runs one published agent on the host with its own temp work/tmp/state directories.
-/// Each fixture uses its own sandbox uid (61000 + n): Reset kills every process of that uid, which
+/// Each fixture uses its own sandbox uid (61000 + n, or $SOULBOX_TEST_UID_BASE + n): Reset kills every process of that uid, which
 /// must not hit other fixtures (or anything else on the machine that runs as uid 1000).</summary>
 public sealed class AgentFixture : IAsyncLifetime
 {
-    private static int _nextUid = 61000;
+    // SOULBOX_TEST_UID_BASE lets two checkouts run this suite side by side without killing each other's processes.
+    private static int _nextUid = int.TryParse(Environment.GetEnvironmentVariable("SOULBOX_TEST_UID_BASE"), out var uidBase) ? uidBase : 61000;
     private static readonly SemaphoreSlim PublishLock = new(1, 1);
     private readonly StringBuilder _log = new();
     private Process? _agent;
