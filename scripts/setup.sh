@@ -4,7 +4,9 @@
 # Idempotent: every step first checks whether its result already exists and is
 # current, so a second run on a prepared machine takes a few seconds.
 #
-# Usage: scripts/setup.sh [--images python,node,go,java]
+# Usage: scripts/setup.sh [--images python,node,go,java] [--runtimes runsc[,crun]]
+#   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
+#               (scripts/oci-runtimes.sh); use with SoulBox:Docker:OciRuntime=runsc
 #
 # Environment:
 #   SOULBOX_SKIP_AGENT=1       skip publishing the agent (src/Agent)
@@ -39,12 +41,16 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # ---------------------------------------------------------------- arguments
 IMAGES=("${ALL_IMAGES[@]}")
+RUNTIMES=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --images) [ $# -ge 2 ] || die "--images needs a value, e.g. --images python,node"
                   IFS=',' read -r -a IMAGES <<<"$2"; shift 2 ;;
         --images=*) IFS=',' read -r -a IMAGES <<<"${1#--images=}"; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --runtimes) [ $# -ge 2 ] || die "--runtimes needs a value, e.g. --runtimes runsc"
+                    RUNTIMES="$2"; shift 2 ;;
+        --runtimes=*) RUNTIMES="${1#--runtimes=}"; shift ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
@@ -454,6 +460,12 @@ if [ -x artifacts/agent/soulbox-agent ] && [ "${SOULBOX_SKIP_AGENT:-0}" != "1" ]
             || die "artifacts/agent/soulbox-agent does not run in every runtime image (see above)"
         echo "$stamp" > artifacts/agent/.verified
     fi
+fi
+
+# ---------------------------------------------------------------- g. optional OCI runtimes
+if [ -n "$RUNTIMES" ]; then
+    log "g. OCI runtimes: $RUNTIMES"
+    scripts/oci-runtimes.sh "$RUNTIMES"
 fi
 
 log "done"

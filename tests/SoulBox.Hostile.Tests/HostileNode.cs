@@ -136,6 +136,13 @@ public sealed class HostileNode : IAsyncLifetime
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
+    /// <summary>Containers (any state) of one sandbox, by label.</summary>
+    public async Task<string[]> ContainersOfSandboxAsync(string sandboxId)
+    {
+        var output = await Docker("ps", "-aq", "--filter", $"label=soulbox.sandbox={sandboxId}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
     public static async Task<string> Docker(params string[] args)
     {
         var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
