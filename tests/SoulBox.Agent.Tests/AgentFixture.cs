@@ -22,6 +22,11 @@ public sealed class AgentFixture : IAsyncLifetime
 
     public string TmpDir => Path.Combine(Root, "tmp");
 
+    /// <summary>Stands in for /dev/shm: the reset empties it, and must never touch the host's.</summary>
+    public string ShmDir => Path.Combine(Root, "shm");
+
+    public string HelperPath => Path.Combine(Root, "agent", "soulbox-exec");
+
     public string SocketPath => Path.Combine(Root, "state", "agent.sock");
 
     public string AgentLog
@@ -45,6 +50,8 @@ public sealed class AgentFixture : IAsyncLifetime
         CopyDirectory(published, agentDir);
         Directory.CreateDirectory(WorkDir);
         Directory.CreateDirectory(TmpDir);
+        Directory.CreateDirectory(ShmDir);
+        File.SetUnixFileMode(ShmDir, (UnixFileMode)0b1_111_111_111);
         Directory.CreateDirectory(Path.Combine(Root, "state"));
         File.SetUnixFileMode(Path.Combine(Root, "state"), (UnixFileMode)0b111_000_000);
         await RunAsync("chown", $"{Uid}:{Uid}", WorkDir, TmpDir);
@@ -59,6 +66,8 @@ public sealed class AgentFixture : IAsyncLifetime
                  {
                      "--socket", SocketPath, "--work-dir", WorkDir, "--tmp-dir", TmpDir,
                      "--uid", Uid.ToString(), "--gid", Uid.ToString(),
+                     // The host's /dev/shm and /dev/mqueue belong to everyone else on the machine.
+                     "--shm-dir", ShmDir, "--mqueue-dir", "none",
                  })
         {
             info.ArgumentList.Add(arg);
