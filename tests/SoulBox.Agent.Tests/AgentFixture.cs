@@ -6,7 +6,7 @@ namespace SoulBox.Agent.Tests;
 /// <summary>Runs one published agent on the host with its own temp work/tmp/state directories.
 /// Each fixture uses its own sandbox uid (61000 + n, or $SOULBOX_TEST_UID_BASE + n): Reset kills every process of that uid, which
 /// must not hit other fixtures (or anything else on the machine that runs as uid 1000).</summary>
-public sealed class AgentFixture : IAsyncLifetime
+public class AgentFixture : IAsyncLifetime
 {
     // SOULBOX_TEST_UID_BASE lets two checkouts run this suite side by side without killing each other's processes.
     private static int _nextUid = int.TryParse(Environment.GetEnvironmentVariable("SOULBOX_TEST_UID_BASE"), out var uidBase) ? uidBase : 61000;
@@ -15,6 +15,9 @@ public sealed class AgentFixture : IAsyncLifetime
     private Process? _agent;
 
     public int Uid { get; } = Interlocked.Increment(ref _nextUid);
+
+    /// <summary>Runs the agent as a one-shot executor (--executor).</summary>
+    protected virtual bool Executor => false;
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"soulbox-agent-test-{Guid.NewGuid():N}");
 
@@ -71,6 +74,11 @@ public sealed class AgentFixture : IAsyncLifetime
                  })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (Executor)
+        {
+            info.ArgumentList.Add("--executor");
         }
 
         _agent = Process.Start(info)!;
