@@ -16,8 +16,15 @@ namespace SoulBox.Grains.Containers;
 /// removed. A lease left by a crashed silo is reclaimed when it is older than
 /// <see cref="MinimumStaleAge"/> (a container is created well within that) and its container no
 /// longer exists; the age check keeps a lease whose container is still being created safe.</summary>
-internal sealed class SandboxUidAllocator(string leaseDirectory, TimeProvider time, Func<string, CancellationToken, Task<bool>> containerExists)
+internal sealed class SandboxUidAllocator(
+    string leaseDirectory,
+    TimeProvider time,
+    Func<string, CancellationToken, Task<bool>> containerExists,
+    Func<int>? nextIndex = null)
 {
+    // Random candidates: silos on one host do not probe the same uids in the same order.
+    private readonly Func<int> _nextIndex = nextIndex ?? (() => Random.Shared.Next(UidCount));
+
     public const int FirstUid = 2_000_000_000;
     public const int UidCount = 100_000_000;
     public static readonly TimeSpan MinimumStaleAge = TimeSpan.FromMinutes(5);
@@ -29,7 +36,7 @@ internal sealed class SandboxUidAllocator(string leaseDirectory, TimeProvider ti
         Directory.CreateDirectory(leaseDirectory);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            var uid = FirstUid + Random.Shared.Next(UidCount);
+            var uid = FirstUid + (_nextIndex() % UidCount);
             if (TryCreate(uid, containerName) || (await TryReclaimAsync(uid, cancellationToken).ConfigureAwait(false) && TryCreate(uid, containerName)))
             {
                 return uid;
