@@ -15,6 +15,15 @@ internal sealed record AgentOptions
     public string KernelsDirectory { get; init; } = Path.Combine(AppContext.BaseDirectory, "kernels");
     /// <summary>Agent-private scratch (helper result files); default: the socket's directory.</summary>
     public string? StateDirectory { get; init; }
+    /// <summary>Shared-memory directory the reset empties (--shm-dir; "none" = none). Default /dev/shm,
+    /// the container's own tmpfs; the agent tests pass a temporary directory so the host's is never touched.</summary>
+    public string? ShmDirectory { get; init; } = "/dev/shm";
+    /// <summary>POSIX message-queue filesystem the reset empties (--mqueue-dir; "none" = none). Default
+    /// /dev/mqueue, used only when it exists (Docker mounts the container's own there).</summary>
+    public string? MqueueDirectory { get; init; } = "/dev/mqueue";
+    /// <summary>The container is a one-shot executor (--executor): nothing but the current run belongs to
+    /// the sandbox user, so a run is killed by killing every process of the uid, which cannot be outrun.</summary>
+    public bool Executor { get; init; }
     public bool PrintVersion { get; init; }
 
     public string EffectiveStateDirectory => StateDirectory ?? Path.GetDirectoryName(Path.GetFullPath(SocketPath))!;
@@ -37,6 +46,9 @@ internal sealed record AgentOptions
                 "--exec-helper" => options with { ExecHelperPath = Next() },
                 "--kernels-dir" => options with { KernelsDirectory = Next() },
                 "--state-dir" => options with { StateDirectory = Next() },
+                "--shm-dir" => options with { ShmDirectory = NoneToNull(Next()) },
+                "--mqueue-dir" => options with { MqueueDirectory = NoneToNull(Next()) },
+                "--executor" => options with { Executor = true },
                 "--version" => options with { PrintVersion = true },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
             };
@@ -44,4 +56,6 @@ internal sealed record AgentOptions
 
         return options;
     }
+
+    private static string? NoneToNull(string value) => value == "none" ? null : value;
 }

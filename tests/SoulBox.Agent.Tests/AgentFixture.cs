@@ -6,7 +6,7 @@ namespace SoulBox.Agent.Tests;
 /// <summary>Runs one published agent on the host with its own temp work/tmp/state directories.
 /// Each fixture uses its own sandbox uid (61000 + n, or $SOULBOX_TEST_UID_BASE + n): Reset kills every process of that uid, which
 /// must not hit other fixtures (or anything else on the machine that runs as uid 1000).</summary>
-public sealed class AgentFixture : IAsyncLifetime
+public class AgentFixture : IAsyncLifetime
 {
     // SOULBOX_TEST_UID_BASE lets two checkouts run this suite side by side without killing each other's processes.
     private static int _nextUid = int.TryParse(Environment.GetEnvironmentVariable("SOULBOX_TEST_UID_BASE"), out var uidBase) ? uidBase : 61000;
@@ -16,11 +16,19 @@ public sealed class AgentFixture : IAsyncLifetime
 
     public int Uid { get; } = Interlocked.Increment(ref _nextUid);
 
+    /// <summary>Runs the agent as a one-shot executor (--executor).</summary>
+    protected virtual bool Executor => false;
+
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"soulbox-agent-test-{Guid.NewGuid():N}");
 
     public string WorkDir => Path.Combine(Root, "work");
 
     public string TmpDir => Path.Combine(Root, "tmp");
+
+    /// <summary>Stands in for /dev/shm: the reset empties it, and must never touch the host's.</summary>
+    public string ShmDir => Path.Combine(Root, "shm");
+
+    public string HelperPath => Path.Combine(Root, "agent", "soulbox-exec");
 
     public string SocketPath => Path.Combine(Root, "state", "agent.sock");
 
@@ -45,6 +53,8 @@ public sealed class AgentFixture : IAsyncLifetime
         CopyDirectory(published, agentDir);
         Directory.CreateDirectory(WorkDir);
         Directory.CreateDirectory(TmpDir);
+        Directory.CreateDirectory(ShmDir);
+        File.SetUnixFileMode(ShmDir, (UnixFileMode)0b1_111_111_111);
         Directory.CreateDirectory(Path.Combine(Root, "state"));
         File.SetUnixFileMode(Path.Combine(Root, "state"), (UnixFileMode)0b111_000_000);
         await RunAsync("chown", $"{Uid}:{Uid}", WorkDir, TmpDir);
@@ -59,9 +69,16 @@ public sealed class AgentFixture : IAsyncLifetime
                  {
                      "--socket", SocketPath, "--work-dir", WorkDir, "--tmp-dir", TmpDir,
                      "--uid", Uid.ToString(), "--gid", Uid.ToString(),
+                     // The host's /dev/shm and /dev/mqueue belong to everyone else on the machine.
+                     "--shm-dir", ShmDir, "--mqueue-dir", "none",
                  })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (Executor)
+        {
+            info.ArgumentList.Add("--executor");
         }
 
         _agent = Process.Start(info)!;

@@ -131,7 +131,8 @@ public sealed class SandboxTests(SoulBoxClusterFixture fixture)
         var lines = id.Stdout.Split('\n');
         Assert.Equal("sandbox", lines[0]);
         // A uid of the sandbox's own (not shared with any other sandbox on the host), never root.
-        Assert.True(int.Parse(lines[1]) >= 100_000, id.Stdout);
+        // 2,000,000,000 and up: clear of /etc/subuid ranges (see SandboxUidAllocator).
+        Assert.True(long.Parse(lines[1]) >= 2_000_000_000, id.Stdout);
         Assert.Contains("CapEff:\t0000000000000000", id.Stdout);
         Assert.Equal("lo", interfaces.Stdout.Trim());
         Assert.NotEqual(0, readOnlyRoot.ExitCode);

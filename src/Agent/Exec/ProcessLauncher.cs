@@ -42,17 +42,24 @@ internal sealed class ProcessLauncher(string helperPath, string stateDirectory, 
             Add(info, "--nproc", limits.MaxProcesses.ToString());
         }
 
+        // The helper starts as root with an EMPTY environment (nothing the caller chose may reach a root
+        // process, not even GLIBC_TUNABLES); the program's environment travels as arguments and is
+        // used only by the helper's final execve, after it dropped to the sandbox user.
+        info.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new Worker.AgentException(Protocol.AgentErrorCodes.BadRequest, $"Environment variable '{name}' has an invalid name or value.");
+            }
+
+            Add(info, "--env", $"{name}={value}");
+        }
+
         info.ArgumentList.Add("--");
         foreach (var arg in argv)
         {
             info.ArgumentList.Add(arg);
-        }
-
-        // The program sees exactly the environment the agent built, never the agent's own.
-        info.Environment.Clear();
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {helperPath}.");

@@ -2,7 +2,8 @@ namespace SoulBox.Agent.Exec;
 
 /// <summary>Finds and SIGKILLs process trees by walking /proc. Signals alone are not enough: a tree
 /// can fork while it is being killed and a child can leave its process group, so every kill repeats
-/// until a fresh scan finds nothing left.</summary>
+/// until a fresh scan finds nothing left. A tree that forks faster than the scan can still outrun
+/// this; one-shot executors kill with soulbox-exec killuser instead (see Worker/RunKiller.cs).</summary>
 internal static class ProcessTree
 {
     private const int MaxRounds = 200;
@@ -22,26 +23,6 @@ internal static class ProcessTree
             }
 
             var victims = FindTree(rootPid, sessionId);
-            if (victims.Count == 0)
-            {
-                return;
-            }
-
-            foreach (var pid in victims)
-            {
-                Libc.Kill(pid, Libc.SIGKILL);
-            }
-
-            await Task.Delay(round < 10 ? 1 : 10).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Kills every process whose real uid is <paramref name="uid"/>.</summary>
-    public static async Task KillUserAsync(int uid)
-    {
-        for (var round = 0; round < MaxRounds; round++)
-        {
-            var victims = FindUser(uid);
             if (victims.Count == 0)
             {
                 return;
@@ -85,25 +66,6 @@ internal static class ProcessTree
         return found.ToList();
     }
 
-    private static List<int> FindUser(int uid)
-    {
-        var victims = new List<int>();
-        foreach (var stat in ReadAll())
-        {
-            if (stat.State is 'Z' or 'X' || stat.Pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
-            if (ReadRealUid(stat.Pid) == uid)
-            {
-                victims.Add(stat.Pid);
-            }
-        }
-
-        return victims;
-    }
-
     private static List<ProcStat> ReadAll()
     {
         var result = new List<ProcStat>();
@@ -128,24 +90,5 @@ internal static class ProcessTree
         }
 
         return result;
-    }
-
-    private static int ReadRealUid(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("Uid:", StringComparison.Ordinal))
-                {
-                    return int.Parse(line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-        {
-        }
-
-        return -1;
     }
 }

@@ -29,11 +29,13 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
     /// escapes this pass is still below the helper, which kills it before it exits.</summary>
     public Task KillTreeAsync() => ProcessTree.KillTreeAsync(HelperPid, SessionId());
 
-    /// <summary>Kills the tree until the helper has exited; repeats because a kill that lands before
-    /// the helper has forked finds nothing to kill.</summary>
-    public async Task KillAndWaitAsync()
+    /// <summary>Kills the tree until the helper has exited, for at most <paramref name="grace"/>; repeats
+    /// because a kill that lands before the helper has forked finds nothing to kill. False when the
+    /// helper is still there at the end (a tree that keeps forking can outrun a /proc scan).</summary>
+    public async Task<bool> KillAndWaitAsync(TimeSpan grace)
     {
-        while (!HasExited)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!HasExited && clock.Elapsed < grace)
         {
             await KillTreeAsync().ConfigureAwait(false);
             using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
@@ -45,6 +47,8 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
             {
             }
         }
+
+        return HasExited;
     }
 
     /// <summary>Reads the helper's report; call after the helper exited.</summary>

@@ -222,6 +222,9 @@ public static class AgentErrorCodes
     public const string ContextNotFound = "context_not_found";
     public const string UnsupportedLanguage = "unsupported_language";
     public const string TooLarge = "too_large";
+    /// <summary>A run (exec or kernel) could not be killed within the agent's grace: its processes may
+    /// still run. The sandbox can no longer be trusted to be idle; the silo gives it up as lost.</summary>
+    public const string KillFailed = "kill_failed";
     public const string Internal = "internal";
 }
 

@@ -92,7 +92,12 @@ internal sealed class CodeHandler(WorkerServices services)
 
         // The kernel is killed outright: interrupting user code politely is not reliable.
         context.Kernel = null;
-        await kernel.StopAsync().ConfigureAwait(false);
+        if (!await kernel.StopAsync().ConfigureAwait(false))
+        {
+            throw new AgentException(AgentErrorCodes.KillFailed,
+                $"The {context.Language} kernel could not be killed within {RunKiller.Grace.TotalSeconds:0} s after {error.Name}.");
+        }
+
         AgentLog.Info($"context {context.Id}: kernel stopped after {error.Name}");
         return new CodeResultEvent
         {

@@ -46,7 +46,13 @@ internal sealed class ExecHandler(WorkerServices services)
             {
                 cancelled = cancellationToken.IsCancellationRequested;
                 timedOut = !cancelled;
-                await process.KillAndWaitAsync().ConfigureAwait(false);
+                if (!await services.KillRunAsync(process).ConfigureAwait(false))
+                {
+                    Interlocked.Exchange(ref closed, 1);
+                    session.Complete();
+                    throw new AgentException(AgentErrorCodes.KillFailed,
+                        $"The command's processes could not be killed within {RunKiller.Grace.TotalSeconds:0} s of its {(timedOut ? "timeout" : "cancellation")}.");
+                }
             }
         }
 

@@ -8,23 +8,41 @@ namespace SoulBox.Agent.Worker;
 
 /// <summary>A persistent language kernel process (kernels/*): requests go to its stdin as JSON
 /// lines; its stdout and stderr carry user output straight through, and each run ends with a
-/// nonce marker on both (plus the reply on stdout), so nothing the user code writes to fd 1 can
-/// break the protocol, and no output of a run can arrive after its result.</summary>
+/// nonce marker on both (plus the reply on stdout), so output that merely looks like a marker
+/// cannot end a run, and no output of a run can arrive after its result.
+///
+/// Forged replies. The nonce cannot be kept from user code: the code runs inside the kernel
+/// process, which must know the nonce to write it (Python: <c>import __main__; __main__.marker</c>;
+/// any language: /proc/self/mem). So the protocol makes a forged marker harmless instead of secret:
+/// (1) every request carries a turn number that both markers repeat, and only markers naming the
+/// current turn count, so a forged early end of run N cannot make the real end of run N complete
+/// run N+1 (the stream stays in step, whatever user code prints); (2) the reply line is bounded
+/// (<see cref="KernelOutputScanner.MaxReplyBytes"/>), so a forged marker followed by an endless
+/// line cannot grow the agent; (3) a reply is only data for that run's own caller: a kernel belongs
+/// to one sandbox, one-shot executors stop every kernel at reset, and a forger can only end its own
+/// run early with a value it could as well have returned.</summary>
 internal sealed class Kernel
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>RLIMIT_FSIZE of a kernel and all it starts: the same default as a command's
+    /// (<see cref="ExecLimits.MaxFileBytes"/>), so a kernel cannot write a sparse terabyte file either.</summary>
+    private static readonly long KernelMaxFileBytes = new ExecLimits().MaxFileBytes;
+
+    private readonly WorkerServices _services;
     private readonly SandboxProcess _process;
     private readonly Task _stdoutPump;
     private readonly Task _stderrPump;
     private volatile KernelTurn? _turn;
+    private long _turns;
 
-    private Kernel(SandboxProcess process, byte[] marker, KernelTurn startup)
+    private Kernel(WorkerServices services, SandboxProcess process, byte[] marker, KernelTurn startup)
     {
+        _services = services;
         _process = process;
         _turn = startup;
-        _stdoutPump = PumpAsync(process.Stdout, OutputStream.Stdout, new KernelOutputScanner(marker, markerCarriesReply: true));
-        _stderrPump = PumpAsync(process.Stderr, OutputStream.Stderr, new KernelOutputScanner(marker, markerCarriesReply: false));
+        _stdoutPump = PumpAsync(process.Stdout, OutputStream.Stdout, new KernelOutputScanner(marker));
+        _stderrPump = PumpAsync(process.Stderr, OutputStream.Stderr, new KernelOutputScanner(marker));
     }
 
     public bool HasExited => _process.ProgramHasExited;
@@ -33,9 +51,10 @@ internal sealed class Kernel
     {
         var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var marker = Encoding.ASCII.GetBytes($"\u001e\u001fsoulbox:{nonce}\u001f");
-        var process = services.Launcher.Start(argv, services.BuildEnvironment(null), cwd, new ProcessLimits(MaxOpenFiles: 1024, MaxFileBytes: 0, MaxProcesses: 0));
+        var process = services.Launcher.Start(argv, services.BuildEnvironment(null), cwd, 
+            new ProcessLimits(MaxOpenFiles: 1024, MaxFileBytes: KernelMaxFileBytes, MaxProcesses: 0));
         var startup = new KernelTurn(null, 0);
-        var kernel = new Kernel(process, marker, startup);
+        var kernel = new Kernel(services, process, marker, startup);
         try
         {
             await kernel.WriteLineAsync(Encoding.ASCII.GetBytes(nonce)).ConfigureAwait(false);
@@ -58,10 +77,11 @@ internal sealed class Kernel
     /// <see cref="KernelExitedException"/> when the kernel dies during the run.</summary>
     public async Task<KernelReply> RunAsync(KernelRequest request, KernelTurn turn, CancellationToken cancellationToken)
     {
+        turn.Number = Interlocked.Increment(ref _turns);
         _turn = turn;
         try
         {
-            var line = JsonSerializer.SerializeToUtf8Bytes(request, KernelJsonContext.Default.KernelRequest);
+            var line = JsonSerializer.SerializeToUtf8Bytes(request with { Turn = turn.Number }, KernelJsonContext.Default.KernelRequest);
             try
             {
                 await WriteLineAsync(line).ConfigureAwait(false);
@@ -80,12 +100,14 @@ internal sealed class Kernel
         }
     }
 
-    /// <summary>Kills the kernel and everything it started.</summary>
-    public async Task StopAsync()
+    /// <summary>Kills the kernel and everything it started; false when that did not finish within the
+    /// kill grace (see <see cref="RunKiller"/>).</summary>
+    public async Task<bool> StopAsync()
     {
-        await _process.KillAndWaitAsync().ConfigureAwait(false);
+        var killed = await _services.KillRunAsync(_process).ConfigureAwait(false);
         await Task.WhenAny(Task.WhenAll(_stdoutPump, _stderrPump), Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         _process.Dispose();
+        return killed;
     }
 
     private async Task WriteLineAsync(byte[] line)
@@ -114,13 +136,18 @@ internal sealed class Kernel
                         continue; // output between runs (a background job) has no caller
                     }
 
+                    if (item.IsMarker && item.Turn != turn.Number)
+                    {
+                        continue; // a stale or forged marker of another run ends nothing
+                    }
+
                     if (!item.IsMarker)
                     {
                         await turn.OutputAsync(kind, item.Output).ConfigureAwait(false);
                     }
                     else if (kind == OutputStream.Stdout)
                     {
-                        turn.StdoutMarker(item.Reply!);
+                        turn.StdoutMarker(item.ReplyTooLarge ? null : item.Reply ?? []);
                     }
                     else
                     {

@@ -5,7 +5,8 @@ namespace SoulBox.Agent.Worker;
 
 // Agent ↔ kernel messages (one JSON line each way per run); see kernels/python_kernel.py.
 
-internal sealed record KernelRequest(string Code, Dictionary<string, string>? Env);
+/// <summary>Turn numbers the run; the kernel repeats it in both end-of-run markers (see Kernel.cs).</summary>
+internal sealed record KernelRequest(string Code, Dictionary<string, string>? Env, long Turn = 0);
 
 internal sealed record KernelReply(bool Ready, string? Value, KernelError? Error);
 

@@ -1,17 +1,26 @@
+using System.Buffers.Text;
+
 namespace SoulBox.Agent.Worker;
 
 /// <summary>Splits one kernel output pipe into user output and end-of-run markers. The kernel ends
-/// every run with MARKER (stderr) and MARKER + JSON reply + '\n' (stdout); the marker holds a random
-/// nonce, so user output cannot fake it by accident. A marker split across reads is held back
-/// until the next read decides it.</summary>
-internal sealed class KernelOutputScanner(byte[] marker, bool markerCarriesReply)
+/// every run with MARKER + TURN + '\n' on stderr and MARKER + TURN + ':' + JSON reply + '\n' on
+/// stdout (TURN = the run's number). A marker split across reads is held back until the next read
+/// decides it. What this class holds is bounded: at most the marker's length of undecided bytes, and
+/// at most <see cref="MaxReplyBytes"/> of a reply line; a longer "reply" (a forged marker followed by
+/// an endless line) is dropped and reported as too large instead of growing the agent.</summary>
+internal sealed class KernelOutputScanner(byte[] marker, int maxReplyBytes = KernelOutputScanner.MaxReplyBytes)
 {
+    /// <summary>Largest reply line kept (the repr of a run's last expression lives in it).</summary>
+    public const int MaxReplyBytes = 4 * 1024 * 1024;
+
     private byte[] _pending = [];
     private readonly MemoryStream _reply = new();
     private bool _inReply;
+    private bool _replyTooLarge;
 
-    /// <summary>One piece of scanned input: user output, or an end-of-run marker (with its reply on stdout).</summary>
-    internal readonly record struct Item(ReadOnlyMemory<byte> Output, bool IsMarker, byte[]? Reply);
+    /// <summary>One piece of scanned input: user output, or an end-of-run marker with the turn it names
+    /// (-1 when unreadable) and, on stdout, its reply (null when there is none or it was too large).</summary>
+    internal readonly record struct Item(ReadOnlyMemory<byte> Output, bool IsMarker, long Turn, byte[]? Reply, bool ReplyTooLarge);
 
     public List<Item> Feed(ReadOnlySpan<byte> chunk)
     {
@@ -34,16 +43,14 @@ internal sealed class KernelOutputScanner(byte[] marker, bool markerCarriesReply
             if (_inReply)
             {
                 var newline = rest.IndexOf((byte)'\n');
+                var part = newline < 0 ? rest : rest[..newline];
+                Append(part);
                 if (newline < 0)
                 {
-                    _reply.Write(rest);
                     break;
                 }
 
-                _reply.Write(rest[..newline]);
-                items.Add(new Item(default, true, _reply.ToArray()));
-                _reply.SetLength(0);
-                _inReply = false;
+                items.Add(FinishReply());
                 position += newline + 1;
                 continue;
             }
@@ -53,26 +60,18 @@ internal sealed class KernelOutputScanner(byte[] marker, bool markerCarriesReply
             {
                 if (index > 0)
                 {
-                    items.Add(new Item(data.AsMemory(position, index), false, null));
+                    items.Add(new Item(data.AsMemory(position, index), false, 0, null, false));
                 }
 
                 position += index + marker.Length;
-                if (markerCarriesReply)
-                {
-                    _inReply = true;
-                }
-                else
-                {
-                    items.Add(new Item(default, true, null));
-                }
-
+                _inReply = true;
                 continue;
             }
 
             var keep = PartialMarkerLength(rest);
             if (rest.Length > keep)
             {
-                items.Add(new Item(data.AsMemory(position, rest.Length - keep), false, null));
+                items.Add(new Item(data.AsMemory(position, rest.Length - keep), false, 0, null, false));
             }
 
             _pending = rest[(rest.Length - keep)..].ToArray();
@@ -80,6 +79,40 @@ internal sealed class KernelOutputScanner(byte[] marker, bool markerCarriesReply
         }
 
         return items;
+    }
+
+    private void Append(ReadOnlySpan<byte> part)
+    {
+        if (_replyTooLarge)
+        {
+            return;
+        }
+
+        if (_reply.Length + part.Length <= maxReplyBytes)
+        {
+            _reply.Write(part);
+            return;
+        }
+
+        // Keep only the turn (before ':'), so the marker can still be matched to its run.
+        var buffer = _reply.GetBuffer().AsSpan(0, (int)_reply.Length);
+        var colon = buffer.IndexOf((byte)':');
+        _reply.SetLength(colon >= 0 ? colon : 0);
+        _replyTooLarge = true;
+    }
+
+    private Item FinishReply()
+    {
+        var line = _reply.GetBuffer().AsSpan(0, (int)_reply.Length);
+        var colon = line.IndexOf((byte)':');
+        var turnText = colon >= 0 ? line[..colon] : line;
+        var turn = Utf8Parser.TryParse(turnText, out long parsed, out var consumed) && consumed == turnText.Length && parsed >= 0 ? parsed : -1;
+        var reply = colon >= 0 && !_replyTooLarge ? line[(colon + 1)..].ToArray() : null;
+        var item = new Item(default, true, turn, reply, _replyTooLarge);
+        _reply.SetLength(0);
+        _inReply = false;
+        _replyTooLarge = false;
+        return item;
     }
 
     /// <summary>Length of the longest tail of <paramref name="data"/> that starts the marker.</summary>

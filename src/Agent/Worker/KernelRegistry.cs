@@ -42,7 +42,11 @@ internal sealed class KernelRegistry(WorkerServices services, string kernelsDire
             throw new AgentException(AgentErrorCodes.ContextNotFound, $"Code context '{contextId}' does not exist.");
         }
 
-        await StopAsync(context).ConfigureAwait(false);
+        if (!await StopAsync(context).ConfigureAwait(false))
+        {
+            throw new AgentException(AgentErrorCodes.KillFailed, $"The kernel of context '{contextId}' could not be killed.");
+        }
+
         AgentLog.Info($"context {contextId} deleted");
     }
 
@@ -66,14 +70,16 @@ internal sealed class KernelRegistry(WorkerServices services, string kernelsDire
         return Kernel.StartAsync(services, context.Language, argv, context.Cwd);
     }
 
-    private static async Task StopAsync(CodeContext context)
+    private static async Task<bool> StopAsync(CodeContext context)
     {
         // Not behind the gate: a run in progress must not delay the kill; it ends as a dead kernel.
         if (context.Kernel is { } kernel)
         {
             context.Kernel = null;
-            await kernel.StopAsync().ConfigureAwait(false);
+            return await kernel.StopAsync().ConfigureAwait(false);
         }
+
+        return true;
     }
 
     private static string CheckLanguage(string language) => language is Python or JavaScript

@@ -17,6 +17,9 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
 
     public Task<KernelReply> Completion => _completion.Task;
 
+    /// <summary>The run's number on its kernel (0 = start-up); only markers naming it end this turn.</summary>
+    public long Number { get; set; }
+
     public bool StdoutTruncated => _truncated[(int)OutputStream.Stdout];
 
     public bool StderrTruncated => _truncated[(int)OutputStream.Stderr];
@@ -63,13 +66,16 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
         }
     }
 
-    public void StdoutMarker(byte[] replyJson)
+    /// <summary>The stdout marker: the reply, or null when it exceeded the scanner's bound.</summary>
+    public void StdoutMarker(byte[]? replyJson)
     {
         KernelReply reply;
         try
         {
-            reply = JsonSerializer.Deserialize(replyJson, KernelJsonContext.Default.KernelReply)
-                ?? throw new JsonException("null reply");
+            reply = replyJson is null
+                ? new KernelReply(false, null, new KernelError("ReplyTooLargeError",
+                    $"The run's result is larger than {KernelOutputScanner.MaxReplyBytes} bytes and was dropped.", ""))
+                : JsonSerializer.Deserialize(replyJson, KernelJsonContext.Default.KernelReply) ?? throw new JsonException("null reply");
         }
         catch (JsonException e)
         {

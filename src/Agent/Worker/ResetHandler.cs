@@ -1,35 +1,49 @@
+using System.Globalization;
 using SoulBox.Agent.Exec;
 using SoulBox.Agent.Protocol;
 
 namespace SoulBox.Agent.Worker;
 
-/// <summary>Returns the sandbox to a clean state between one-shot runs: no process of the sandbox
-/// user, no kernel, empty work and tmp directories (the directories themselves stay).</summary>
+/// <summary>Returns the sandbox to a clean state between one-shot runs: no kernel, and then, through
+/// <c>soulbox-exec reset</c> (root, static, short-lived): no process of the sandbox user (killed in a
+/// way that cannot be outrun), none of its SysV IPC objects or POSIX message queues, and empty work,
+/// tmp and shared-memory directories that have their owner and mode back (a run may chmod 0 the work
+/// directory it owns). The roots themselves stay: they are the container's tmpfs mounts.</summary>
 internal sealed class ResetHandler(WorkerServices services)
 {
-    public async Task ResetAsync(IEventSink sink)
+    public async Task ResetAsync(IEventSink sink, CancellationToken cancellationToken)
     {
         await services.Kernels.StopAllAsync().ConfigureAwait(false);
-        await ProcessTree.KillUserAsync(services.Launcher.Uid).ConfigureAwait(false);
-        Empty(services.Paths.WorkDirectory);
-        Empty(services.Paths.TmpDirectory);
-        AgentLog.Info("reset: processes killed, kernels stopped, work and tmp emptied");
-        await sink.SendAsync(new OkEvent()).ConfigureAwait(false);
-    }
-
-    private static void Empty(string directory)
-    {
-        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        var options = services.Options;
+        var args = new List<string>
         {
-            // A symlink is removed as a link, never followed.
-            if (entry is DirectoryInfo subdirectory && entry.LinkTarget is null)
-            {
-                subdirectory.Delete(recursive: true);
-            }
-            else
-            {
-                entry.Delete();
-            }
+            "reset",
+            "--uid", services.Launcher.Uid.ToString(CultureInfo.InvariantCulture),
+            "--gid", services.Launcher.Gid.ToString(CultureInfo.InvariantCulture),
+            "--work", services.Paths.WorkDirectory,
+            "--tmp", services.Paths.TmpDirectory,
+        };
+        if (options.ShmDirectory is { } shm)
+        {
+            args.AddRange(["--shm", shm]);
         }
+
+        // Docker mounts the container's own mqueue filesystem at /dev/mqueue; without one there is nothing to remove.
+        if (options.MqueueDirectory is { } mqueue && Directory.Exists(mqueue))
+        {
+            args.AddRange(["--mqueue", mqueue]);
+        }
+
+        try
+        {
+            await HelperCommand.RunAsync(options.ExecHelperPath, args, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HelperFailedException e)
+        {
+            throw new AgentException(AgentErrorCodes.Internal, e.Message);
+        }
+
+        AgentLog.Info("reset: kernels stopped; processes, IPC objects, work, tmp and shm cleared");
+        await sink.SendAsync(new OkEvent()).ConfigureAwait(false);
     }
 }

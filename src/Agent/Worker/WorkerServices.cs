@@ -7,17 +7,24 @@ internal sealed class WorkerServices
 {
     public WorkerServices(AgentOptions options)
     {
+        Options = options;
         Directory.CreateDirectory(options.EffectiveStateDirectory);
         Paths = new SandboxPaths(options.WorkDirectory, options.TmpDirectory);
         Launcher = new ProcessLauncher(options.ExecHelperPath, options.EffectiveStateDirectory, options.Uid, options.Gid);
         Kernels = new KernelRegistry(this, options.KernelsDirectory);
     }
 
+    public AgentOptions Options { get; }
+
     public SandboxPaths Paths { get; }
 
     public ProcessLauncher Launcher { get; }
 
     public KernelRegistry Kernels { get; }
+
+    /// <summary>Kills a run (timeout, cancel, kernel stop) and waits for its helper to exit; false when that
+    /// did not happen within <see cref="RunKiller.Grace"/>.</summary>
+    public Task<bool> KillRunAsync(SandboxProcess process) => RunKiller.KillAsync(this, process);
 
     /// <summary>The clean environment every sandbox process starts from, plus the caller's additions.</summary>
     public Dictionary<string, string> BuildEnvironment(IReadOnlyDictionary<string, string>? extra)

@@ -2,11 +2,12 @@
 // SoulBox JavaScript kernel: one vm context kept alive between runs.
 //
 // Protocol with the agent (see Worker/Kernel.cs), the same as python_kernel.py:
-//   * stdin: the first line is a nonce; every later line is a JSON request {"code": str, "env": {..}|null}.
+//   * stdin: the first line is a nonce; every later line is a JSON request {"code": str, "env": {..}|null, "turn": n}.
 //   * fd 1 and fd 2 are the real pipes to the agent (Node writes to pipes synchronously on Linux),
 //     so console.log, process.stdout.write and child processes stream straight through. A run ends
-//     with MARKER on fd 2, then MARKER + one JSON reply line on fd 1, where
-//     MARKER = "\x1e\x1fsoulbox:" + nonce + "\x1f".
+//     with MARKER + TURN + "\n" on fd 2, then MARKER + TURN + ":" + one JSON reply line on fd 1, where
+//     MARKER = "\x1e\x1fsoulbox:" + nonce + "\x1f" and TURN is the request's turn (0 at start-up).
+//     Only markers of the current turn count (user code can read the nonce; see Worker/Kernel.cs).
 //     Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null}.
 const fs = require('fs');
 const path = require('path');
@@ -31,9 +32,9 @@ function writeAll(fd, buffer) {
   }
 }
 
-function reply(message) {
-  writeAll(2, marker);
-  writeAll(1, Buffer.concat([marker, Buffer.from(JSON.stringify(message) + '\n')]));
+function reply(message, turn) {
+  writeAll(2, Buffer.concat([marker, Buffer.from(`${turn}\n`)]));
+  writeAll(1, Buffer.concat([marker, Buffer.from(`${turn}:` + JSON.stringify(message) + '\n')]));
 }
 
 const cwd = process.cwd();
@@ -102,7 +103,7 @@ async function drain() {
     } catch (err) {
       result = { value: null, error: describeError(err) };
     }
-    reply(result);
+    reply(result, Number(request.turn) || 0);
   }
   busy = false;
   if (stdinClosed) process.exit(0);
@@ -112,7 +113,7 @@ const input = readline.createInterface({ input: process.stdin, crlfDelay: Infini
 input.on('line', (line) => {
   if (marker === null) {
     marker = Buffer.from(`\x1e\x1fsoulbox:${line}\x1f`);
-    reply({ ready: true });
+    reply({ ready: true }, 0);
     return;
   }
   queue.push(JSON.parse(line));

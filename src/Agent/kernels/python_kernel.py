@@ -1,12 +1,15 @@
 """SoulBox Python kernel: keeps one globals dict alive between runs.
 
 Protocol with the agent (see Worker/Kernel.cs):
-  * stdin: the first line is a nonce; every later line is a JSON request {"code": str, "env": {..}|null}.
+  * stdin: the first line is a nonce; every later line is a JSON request
+    {"code": str, "env": {..}|null, "turn": int}.
     The kernel moves stdin to a private fd and gives user code /dev/null, so input() cannot eat requests.
   * fd 1 and fd 2 stay the real pipes to the agent, so print, os.write(1, ...) and subprocesses all
-    stream straight through. A run ends with MARKER on fd 2, then MARKER + one JSON reply line on
-    fd 1, where MARKER = b"\\x1e\\x1fsoulbox:" + nonce + b"\\x1f". The agent strips markers and replies
-    out of the streams. Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null}.
+    stream straight through. A run ends with MARKER + TURN + "\\n" on fd 2, then MARKER + TURN + ":" +
+    one JSON reply line on fd 1, where MARKER = b"\\x1e\\x1fsoulbox:" + nonce + b"\\x1f" and TURN is the
+    request's turn (0 at start-up). The agent strips markers and replies out of the streams and only
+    counts markers of the current turn (user code can read the nonce; see Worker/Kernel.cs).
+    Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null}.
 """
 import ast
 import builtins
@@ -46,14 +49,14 @@ def write_all(fd, data):
 marker = b"\x1e\x1fsoulbox:" + read_line() + b"\x1f"
 
 
-def reply(message):
+def reply(message, turn):
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
-    write_all(err_fd, marker)
-    write_all(out_fd, marker + json.dumps(message).encode() + b"\n")
+    write_all(err_fd, marker + b"%d\n" % turn)
+    write_all(out_fd, marker + b"%d:" % turn + json.dumps(message).encode() + b"\n")
 
 
 user_globals = {"__name__": "__main__", "__builtins__": builtins}
@@ -89,9 +92,10 @@ def run(code):
                                           "traceback": user_traceback(exc)}}
 
 
-reply({"ready": True})
+reply({"ready": True}, 0)
 while True:
     request = json.loads(read_line())
+    turn = int(request.get("turn") or 0)
     # The silo sends the sandbox's whole environment with every run; apply it for this run only, and
     # touch (then restore) just the variables that differ, which keeps the hot path cheap.
     changes = {k: v for k, v in (request.get("env") or {}).items() if os.environ.get(k) != v}
@@ -107,6 +111,6 @@ while True:
                 os.environ[key] = old
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     try:
-        reply(result)
+        reply(result, turn)
     except (TypeError, ValueError) as exc:
-        reply({"value": None, "error": {"name": type(exc).__name__, "value": str(exc), "traceback": ""}})
+        reply({"value": None, "error": {"name": type(exc).__name__, "value": str(exc), "traceback": ""}}, turn)

@@ -6,7 +6,13 @@
  *     PID 1 of a container: runs argv (the agent), forwards SIGTERM/SIGINT/SIGHUP to it, reaps every
  *     orphan, and exits with the agent's status when the agent exits.
  *
- *   soulbox-exec run --result FILE --uid N --gid N --cwd DIR [--nofile N] [--fsize BYTES] [--nproc N] -- <argv...>
+ *   soulbox-exec run --result FILE --uid N --gid N --cwd DIR [--nofile N] [--fsize BYTES] [--nproc N]
+ *                    [--env NAME=VALUE]... -- <argv...>
+ *     The agent starts this helper (root) with an EMPTY environment, so nothing a caller chose (say
+ *     GLIBC_TUNABLES, which even a static glibc reads) reaches a root process; the --env pairs are the
+ *     program's environment and are used only by the final execve, after the drop to uid/gid.
+ *     uid 0 and gid 0 are refused, and a failing setgroups (even EPERM) is fatal: a child that kept
+ *     root's supplementary groups would not be the unprivileged user the agent asked for.
  *     Runs argv as uid/gid in a new session (so its pid is its process group and session id) with the
  *     given rlimits. The parent stays root (the sandbox user cannot signal it) and is a child
  *     subreaper, so every descendant stays below it in /proc while it lives and the agent can find
@@ -20,6 +26,21 @@
  *     cpuMs and peakRssKb cover the child and every descendant (RUSAGE_CHILDREN).
  *     The helper exits 0 when it could run the child and report; 126 on usage or setup errors.
  *     If exec fails the child prints "soulbox-exec: <argv0>: <error>" to stderr and exits 127.
+ *
+ *   soulbox-exec killuser --uid N --gid N
+ *     SIGKILLs every process of uid N in this pid namespace in a way that cannot be outrun (see
+ *     kill_user below). Exits 0 when none is left alive.
+ *
+ *   soulbox-exec reset --uid N --gid N --work DIR --tmp DIR [--shm DIR] [--mqueue DIR]
+ *     Returns a one-shot executor to a clean state, as root: kills every process of the uid, removes
+ *     every SysV IPC object the uid owns or created, unlinks every POSIX message queue in the mqueue
+ *     DIR, and empties each root without following a single symlink, then gives it back its owner
+ *     and mode (work: uid:gid 0755; tmp and shm: root 1777). It needs CAP_CHOWN, CAP_SETUID and
+ *     CAP_SETGID only: the kill and the IPC removal run as the user, and root takes each directory
+ *     (chown to itself) before emptying it, so neither DAC_OVERRIDE nor FOWNER is used.
+ *
+ *   killuser and reset print nothing and exit 0 on success; on failure one line
+ *   "soulbox-exec: <what>: <error>" on stderr and exit 1 (126 on usage errors).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -30,12 +51,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static volatile pid_t forward_to = 0;
 
@@ -49,7 +78,10 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: soulbox-exec init -- <argv...>\n"
-            "       soulbox-exec run --result FILE --uid N --gid N --cwd DIR [--nofile N] [--fsize BYTES] [--nproc N] -- <argv...>\n");
+            "       soulbox-exec run --result FILE --uid N --gid N --cwd DIR [--nofile N] [--fsize BYTES] [--nproc N]\n"
+            "                        [--env NAME=VALUE]... -- <argv...>\n"
+            "       soulbox-exec killuser --uid N --gid N\n"
+            "       soulbox-exec reset --uid N --gid N --work DIR --tmp DIR [--shm DIR] [--mqueue DIR]\n");
     exit(126);
 }
 
@@ -120,6 +152,17 @@ static long parse_long(const char *text, const char *flag)
     long value = strtol(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || value < 0) {
         fprintf(stderr, "soulbox-exec: bad value for %s: %s\n", flag, text);
+        exit(126);
+    }
+    return value;
+}
+
+/* Ids of the unprivileged user: root (0) is refused, as is anything that is not a plain id. */
+static long parse_id(const char *text, const char *flag)
+{
+    long value = parse_long(text, flag);
+    if (value == 0 || value > 0x7fffffffL) {
+        fprintf(stderr, "soulbox-exec: %s must name an unprivileged id, not %s\n", flag, text);
         exit(126);
     }
     return value;
@@ -207,6 +250,12 @@ static int run_child(int argc, char **argv)
 {
     const char *result = NULL, *cwd = NULL;
     long uid = -1, gid = -1, nofile = -1, fsize = -1, nproc = -1;
+    /* At most one --env per two arguments, plus the terminating NULL. */
+    char **env = calloc((size_t)argc / 2 + 1, sizeof *env);
+    size_t env_count = 0;
+    if (env == NULL) {
+        die("calloc");
+    }
     int i = 0;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -219,8 +268,9 @@ static int run_child(int argc, char **argv)
         const char *flag = argv[i], *value = argv[++i];
         if (strcmp(flag, "--result") == 0) result = value;
         else if (strcmp(flag, "--cwd") == 0) cwd = value;
-        else if (strcmp(flag, "--uid") == 0) uid = parse_long(value, flag);
-        else if (strcmp(flag, "--gid") == 0) gid = parse_long(value, flag);
+        else if (strcmp(flag, "--uid") == 0) uid = parse_id(value, flag);
+        else if (strcmp(flag, "--gid") == 0) gid = parse_id(value, flag);
+        else if (strcmp(flag, "--env") == 0 && strchr(value, '=') != NULL && value[0] != '=') env[env_count++] = (char *)value;
         else if (strcmp(flag, "--nofile") == 0) nofile = parse_long(value, flag);
         else if (strcmp(flag, "--fsize") == 0) fsize = parse_long(value, flag);
         else if (strcmp(flag, "--nproc") == 0) nproc = parse_long(value, flag);
@@ -249,13 +299,15 @@ static int run_child(int argc, char **argv)
         if (nofile >= 0) set_limit(RLIMIT_NOFILE, (rlim_t)nofile, "nofile");
         if (fsize > 0) set_limit(RLIMIT_FSIZE, (rlim_t)fsize, "fsize");
         if (nproc > 0) set_limit(RLIMIT_NPROC, (rlim_t)nproc, "nproc");
-        if (setgroups(0, NULL) != 0 && errno != EPERM) { perror("soulbox-exec: setgroups"); _exit(127); }
+        if (setgroups(0, NULL) != 0) { perror("soulbox-exec: setgroups"); _exit(127); }
         if (setgid((gid_t)gid) != 0) { perror("soulbox-exec: setgid"); _exit(127); }
         if (setuid((uid_t)uid) != 0) { perror("soulbox-exec: setuid"); _exit(127); }
         if (chdir(cwd) != 0) {
             fprintf(stderr, "soulbox-exec: chdir %s: %s\n", cwd, strerror(errno));
             _exit(127);
         }
+        /* Only now, as the user, the caller's environment: execvp searches its PATH. */
+        environ = env;
         execvp(command[0], command);
         fprintf(stderr, "soulbox-exec: %s: %s\n", command[0], strerror(errno));
         _exit(127);
@@ -301,6 +353,303 @@ static int run_child(int argc, char **argv)
     return 0;
 }
 
+/* ---- killuser and reset ------------------------------------------------------------------- */
+
+/* One failure line and exit 1: killuser and reset report only on failure. */
+static void fail(const char *what, int error)
+{
+    fprintf(stderr, "soulbox-exec: %s: %s\n", what, strerror(error));
+    exit(1);
+}
+
+static long long now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+/* Whether a process whose real uid is `uid`, other than us, is still alive (not a zombie). */
+static int user_has_live_process(long uid)
+{
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) {
+        return 1;
+    }
+    int found = 0;
+    struct dirent *entry;
+    while (!found && (entry = readdir(proc)) != NULL) {
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9' || atol(entry->d_name) == (long)getpid()) {
+            continue;
+        }
+        char path[300], buffer[4096];
+        snprintf(path, sizeof path, "/proc/%s/status", entry->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        ssize_t length = read(fd, buffer, sizeof buffer - 1);
+        close(fd);
+        if (length <= 0) {
+            continue;
+        }
+        buffer[length] = '\0';
+        char *state = strstr(buffer, "\nState:\t"), *real = strstr(buffer, "\nUid:\t");
+        if (state != NULL && real != NULL && state[8] != 'Z' && state[8] != 'X' && atol(real + 6) == uid) {
+            found = 1;
+        }
+    }
+    closedir(proc);
+    return found;
+}
+
+/* Removes every SysV IPC object of one kind (/proc/sysvipc/shm, msg or sem) that `uid` owns or
+ * created. Runs as that uid: without CAP_SYS_ADMIN/CAP_IPC_OWNER (which containers do not get) only
+ * the owner or creator may IPC_RMID an object, root included. Returns 0 or an errno. */
+static int remove_ipc(const char *kind, long uid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+    FILE *table = fopen(path, "re");
+    if (table == NULL) {
+        return errno == ENOENT ? 0 : errno; /* a kernel without SysV IPC has nothing to remove */
+    }
+    /* Columns differ per kind; find them by the header's names: "key <id> perms ... uid gid cuid cgid ...". */
+    char line[1024];
+    int uid_column = -1, cuid_column = -1, result = 0;
+    if (fgets(line, sizeof line, table) != NULL) {
+        int column = 0;
+        for (char *save = NULL, *word = strtok_r(line, " \t\n", &save); word != NULL; word = strtok_r(NULL, " \t\n", &save), column++) {
+            if (strcmp(word, "uid") == 0) uid_column = column;
+            else if (strcmp(word, "cuid") == 0) cuid_column = column;
+        }
+    }
+    while (uid_column > 1 && cuid_column > 1 && fgets(line, sizeof line, table) != NULL) {
+        long id = -1, owner = -1, creator = -1;
+        int column = 0;
+        for (char *save = NULL, *word = strtok_r(line, " \t\n", &save); word != NULL; word = strtok_r(NULL, " \t\n", &save), column++) {
+            if (column == 1) id = atol(word);
+            else if (column == uid_column) owner = atol(word);
+            else if (column == cuid_column) creator = atol(word);
+        }
+        if (id < 0 || (owner != uid && creator != uid)) {
+            continue;
+        }
+        int removed = strcmp(kind, "shm") == 0 ? shmctl((int)id, IPC_RMID, NULL)
+                    : strcmp(kind, "msg") == 0 ? msgctl((int)id, IPC_RMID, NULL)
+                    : semctl((int)id, 0, IPC_RMID);
+        if (removed != 0 && errno != EINVAL && errno != EIDRM) { /* EINVAL/EIDRM: already gone */
+            result = errno;
+        }
+    }
+    fclose(table);
+    return result;
+}
+
+/* Kills every process of `uid` and (when `ipc`) removes its SysV IPC objects. A child becomes the
+ * user (setgroups/setgid/setuid, so it holds no capability at all) and repeats kill(-1, SIGKILL):
+ * as that uid, kill(-1) signals every process of the uid in the pid namespace but itself, and it
+ * cannot be outrun by a process that keeps forking or calling setsid, because the kernel either
+ * signals a child created during the sweep or aborts the fork of a parent it already signalled.
+ * It stops when kill(-1) finds nobody (ESRCH) or only zombies are left (they are dead; their
+ * parent reaps them). After setuid the child is not dumpable, so the user cannot ptrace it; if
+ * the user's own kill(-1) hits it, the parent starts another. Returns 0 or an errno. */
+static int kill_user(long uid, long gid, int ipc)
+{
+    for (int attempt = 0; attempt < 20; attempt++) {
+        pid_t killer = fork();
+        if (killer < 0) {
+            return errno;
+        }
+        if (killer == 0) {
+            reset_signals();
+            if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0) {
+                _exit(2);
+            }
+            long long deadline = now_ms() + 10000;
+            for (long round = 0;; round++) {
+                if (kill(-1, SIGKILL) != 0) {
+                    if (errno != ESRCH) _exit(3);
+                    break;
+                }
+                /* Still signalled someone: give the dying a moment, and accept zombies as dead. */
+                if (round >= 64) {
+                    if (!user_has_live_process(uid)) break;
+                    if (now_ms() > deadline) _exit(4);
+                    usleep(1000);
+                }
+            }
+            if (ipc && (remove_ipc("shm", uid) != 0 || remove_ipc("msg", uid) != 0 || remove_ipc("sem", uid) != 0)) {
+                _exit(5);
+            }
+            _exit(0);
+        }
+        int status;
+        while (waitpid(killer, &status, 0) < 0) {
+            if (errno != EINTR) return errno;
+        }
+        if (WIFEXITED(status)) {
+            switch (WEXITSTATUS(status)) {
+            case 0: return 0;
+            case 2: return EPERM;     /* could not become the user */
+            case 4: return ETIMEDOUT; /* processes of the user survived 10 s of SIGKILLs */
+            case 5: return EPERM;     /* an IPC object could not be removed */
+            default: return EIO;
+            }
+        }
+        /* Killed (by the user's own kill(-1), most likely): sweep again with a fresh killer. */
+    }
+    return EAGAIN;
+}
+
+/* Takes a directory (relative to `at`, never through a symlink) for root: makes it root:root 0700
+ * through an O_PATH handle, then opens it for reading through that same handle. Owning it, root
+ * can list and empty it with CAP_CHOWN alone, whatever mode the user left (000 included): neither
+ * DAC_OVERRIDE nor FOWNER is relied on. All of the user's processes are dead by now, so nothing can
+ * swap the directory between these steps, and each step acts on the handle, not on a path. */
+static int take_directory(int at, const char *name)
+{
+    int handle = openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (handle < 0) {
+        return -1;
+    }
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", handle);
+    int fd = -1;
+    /* fchmod does not take an O_PATH handle; chmod of its magic link acts on the handle's directory. */
+    if (fchownat(handle, "", 0, 0, AT_EMPTY_PATH) == 0 && chmod(self, 0700) == 0) {
+        fd = openat(handle, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    int error = errno;
+    close(handle);
+    errno = error;
+    return fd;
+}
+
+/* Past this depth a subtree is moved up into the root and emptied on a later pass, so neither the
+ * stack nor the open descriptors grow with a hostile directory depth. */
+#define MAX_DEPTH 64
+
+static long moved_up = 0;
+
+/* Deletes everything below the open directory `dir` (not `dir` itself); symlinks are removed as
+ * links, never followed. Returns 0 or an errno; `*again` is set when a subtree was moved up. */
+static int empty_directory(int dir, int root, int depth, int *again)
+{
+    int fd = dup(dir);
+    DIR *listing = fd < 0 ? NULL : fdopendir(fd);
+    if (listing == NULL) {
+        return errno;
+    }
+    rewinddir(listing);
+    int result = 0;
+    struct dirent *entry;
+    while (result == 0 && (entry = readdir(listing)) != NULL) {
+        const char *name = entry->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+            continue;
+        }
+        struct stat info;
+        if (fstatat(dir, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+            result = errno == ENOENT ? 0 : errno;
+            continue;
+        }
+        if (!S_ISDIR(info.st_mode)) {
+            if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) result = errno;
+            continue;
+        }
+        if (depth >= MAX_DEPTH) {
+            char target[64];
+            snprintf(target, sizeof target, ".soulbox-reset-%ld", moved_up++);
+            /* Moving a directory rewrites its "..": root must own it first. */
+            int moved = take_directory(dir, name);
+            if (moved < 0 || renameat(dir, name, root, target) != 0) result = errno;
+            if (moved >= 0) close(moved);
+            *again = 1;
+            continue;
+        }
+        int child = take_directory(dir, name);
+        if (child < 0) {
+            result = errno;
+            continue;
+        }
+        result = empty_directory(child, root, depth + 1, again);
+        close(child);
+        if (result == 0 && unlinkat(dir, name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
+            result = errno;
+        }
+    }
+    closedir(listing);
+    return result;
+}
+
+/* Empties a root directory as its owner, then gives it back its expected owner and mode (the user
+ * may have changed the mode of a root it owns, e.g. chmod 0 of the work directory). */
+static void reset_root(const char *path, uid_t owner, gid_t group, mode_t mode)
+{
+    int root = take_directory(AT_FDCWD, path);
+    if (root < 0) fail(path, errno);
+    for (int pass = 0;; pass++) {
+        int again = 0, error = empty_directory(root, root, 0, &again);
+        if (error != 0) fail(path, error);
+        if (!again) break;
+        if (pass > 100000) fail(path, ELOOP);
+    }
+    /* Mode first, while root still owns it (a chmod after giving it away would need FOWNER). */
+    if (fchmod(root, mode) != 0) fail(path, errno);
+    if (fchown(root, owner, group) != 0) fail(path, errno);
+    close(root);
+}
+
+/* POSIX message queues live as files in the mqueue filesystem; unlinking a name removes the queue
+ * (root may: it owns the sticky mount root). */
+static void remove_message_queues(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *listing = fd < 0 ? NULL : fdopendir(fd);
+    if (listing == NULL) fail(path, errno);
+    struct dirent *entry;
+    while ((entry = readdir(listing)) != NULL) {
+        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0
+            && unlinkat(fd, entry->d_name, 0) != 0 && errno != ENOENT) {
+            fail(path, errno);
+        }
+    }
+    closedir(listing);
+}
+
+static int run_reset(int argc, char **argv, int kill_only)
+{
+    const char *work = NULL, *tmp = NULL, *shm = NULL, *mqueue = NULL;
+    long uid = -1, gid = -1;
+    for (int i = 0; i < argc; i += 2) {
+        if (i + 1 >= argc) usage();
+        const char *flag = argv[i], *value = argv[i + 1];
+        if (strcmp(flag, "--uid") == 0) uid = parse_id(value, flag);
+        else if (strcmp(flag, "--gid") == 0) gid = parse_id(value, flag);
+        else if (!kill_only && strcmp(flag, "--work") == 0) work = value;
+        else if (!kill_only && strcmp(flag, "--tmp") == 0) tmp = value;
+        else if (!kill_only && strcmp(flag, "--shm") == 0) shm = value;
+        else if (!kill_only && strcmp(flag, "--mqueue") == 0) mqueue = value;
+        else usage();
+    }
+    if (uid < 0 || gid < 0 || (!kill_only && (work == NULL || tmp == NULL))) {
+        usage();
+    }
+    umask(022);
+
+    /* Processes first: nothing of the user may run (or hold IPC) while its files are removed. */
+    int error = kill_user(uid, gid, !kill_only);
+    if (error != 0) fail(kill_only ? "killuser" : "reset: processes and IPC of the user", error);
+    if (kill_only) return 0;
+
+    if (mqueue != NULL) remove_message_queues(mqueue);
+    reset_root(work, (uid_t)uid, (gid_t)gid, 0755);
+    reset_root(tmp, 0, 0, 01777);
+    if (shm != NULL) reset_root(shm, 0, 0, 01777);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -314,6 +663,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0) {
         return run_child(argc - 2, argv + 2);
+    }
+    if (strcmp(argv[1], "killuser") == 0 || strcmp(argv[1], "reset") == 0) {
+        return run_reset(argc - 2, argv + 2, strcmp(argv[1], "killuser") == 0);
     }
     usage();
     return 126;

@@ -16,6 +16,7 @@ internal static class AgentErrors
         AgentErrorCodes.TooLarge => new SoulBoxException(ErrorCodes.TooLarge, error.Message),
         AgentErrorCodes.ContextNotFound => new SoulBoxException(ErrorCodes.ContextNotFound, error.Message),
         AgentErrorCodes.BadRequest or AgentErrorCodes.UnsupportedLanguage => new SandboxValidationException(path is null ? "request" : "path", error.Message),
+        // Only reached where the caller does not give the sandbox up first (SandboxGrain does: kill_failed means lost).
         _ => new SoulBoxException(ErrorCodes.Internal, $"The sandbox agent failed: {error.Message}"),
     };
 

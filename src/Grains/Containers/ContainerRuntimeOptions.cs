@@ -25,6 +25,13 @@ public sealed class ContainerRuntimeOptions
     /// Default /run/soulbox (kept short: Unix socket paths are limited to 107 bytes).</summary>
     public string RunDirectory { get; set; } = "/run/soulbox";
 
+    /// <summary>Host-wide directory of sandbox uid leases (one file per uid in use), shared by every silo on
+    /// the host so no two containers get the same uid (see SandboxUidAllocator). Default: "uids" under
+    /// <see cref="RunDirectory"/>.</summary>
+    public string? UidLeaseDirectory { get; set; }
+
+    public string EffectiveUidLeaseDirectory => UidLeaseDirectory ?? Path.Combine(RunDirectory, "uids");
+
     /// <summary>Longest wait for a new container's agent to answer. Default 20 s.</summary>
     public int AgentStartTimeoutSeconds { get; set; } = 20;
 

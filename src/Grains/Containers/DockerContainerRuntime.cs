@@ -30,11 +30,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     // limit: a fork bomb in user code hits RLIMIT_NPROC first, and the agent can still start threads.
     private const int AgentPidsReserve = 48;
 
-    // Every container runs its user code as a uid of its own, so RLIMIT_NPROC (counted per uid across the
-    // host) is a per-sandbox limit and no two sandboxes share an owner. Uids collide only after 800 000 containers.
-    private const int FirstSandboxUid = 100_000;
-    private const int SandboxUidRange = 800_000;
-    private static int _nextUid = Random.Shared.Next(SandboxUidRange);
 
     private readonly DockerClient _docker;
     private readonly ContainerRuntimeOptions _options;
@@ -42,6 +37,11 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly SoulBoxMetrics _metrics;
     private readonly ILogger<DockerContainerRuntime> _logger;
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _imageEnv = new();
+
+    // Every container runs its user code as a uid of its own, unique on the host across silos (leases):
+    // RLIMIT_NPROC is counted per uid across the host, and no two sandboxes may share an owner.
+    private readonly SandboxUidAllocator _uids;
+    private readonly ConcurrentDictionary<string, int> _uidByContainerName = new(StringComparer.Ordinal);
 
     public DockerContainerRuntime(IOptions<ContainerRuntimeOptions> options, NodeIdentity node, SoulBoxMetrics metrics, ILogger<DockerContainerRuntime> logger)
     {
@@ -53,6 +53,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             .WithEndpoint(new Uri(_options.Endpoint))
             .WithApiVersion(System.Version.Parse(_options.ApiVersion))
             .Build();
+        _uids = new SandboxUidAllocator(_options.EffectiveUidLeaseDirectory, TimeProvider.System, ContainerExistsAsync);
     }
 
     public string ImageFor(string template) => $"{_options.ImagePrefix}{template}:latest";
@@ -65,13 +66,14 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         var name = $"soulbox-{_node.Name}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
         var runDirectory = RunDirectoryOf(name);
         Directory.CreateDirectory(runDirectory);
-        // Only root (the silo and the agent) may enter: user code runs as uid 1000 and must not reach the socket.
+        // Only root (the silo and the agent) may enter: user code runs as the sandbox uid and must not reach the socket.
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(runDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var uid = FirstSandboxUid + (int)((uint)Interlocked.Increment(ref _nextUid) % SandboxUidRange);
+        var uid = await _uids.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
+        _uidByContainerName[name] = uid;
         WriteAccounts(runDirectory, uid);
         var image = ImageFor(spec.Template);
         var imageEnv = await GetImageEnvAsync(image, cancellationToken).ConfigureAwait(false);
@@ -86,6 +88,20 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             labels[SandboxLabel] = spec.SandboxId;
         }
 
+        string[] agentArgs =
+        [
+            $"{AgentProtocol.ContainerAgentDirectory}/soulbox-exec", "init", "--",
+            $"{AgentProtocol.ContainerAgentDirectory}/soulbox-agent",
+            "--socket", $"{AgentProtocol.ContainerRunDirectory}/{AgentProtocol.SocketFileName}",
+            "--uid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+        if (spec.Purpose == "executor")
+        {
+            // One-shot executors: the agent kills runs with setuid + kill(-1), which cannot be outrun.
+            agentArgs = [.. agentArgs, "--executor"];
+        }
+
         var parameters = new CreateContainerParameters
         {
             Name = name,
@@ -93,14 +109,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             User = "0:0",
             WorkingDir = AgentProtocol.WorkDirectory,
             Labels = labels,
-            Entrypoint =
-            [
-                $"{AgentProtocol.ContainerAgentDirectory}/soulbox-exec", "init", "--",
-                $"{AgentProtocol.ContainerAgentDirectory}/soulbox-agent",
-                "--socket", $"{AgentProtocol.ContainerRunDirectory}/{AgentProtocol.SocketFileName}",
-                "--uid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ],
+            Entrypoint = agentArgs,
             Cmd = [],
             NetworkDisabled = true,
             HostConfig = new HostConfig
@@ -148,14 +157,38 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         }
         catch (DockerImageNotFoundException)
         {
+            ReleaseUid(name);
             TryDeleteDirectory(runDirectory);
             throw new SandboxValidationException("template", $"Template '{spec.Template}' has no image '{image}' on node '{_node.Name}'; run scripts/setup.sh.");
         }
         catch
         {
             await RemoveByNameAsync(name).ConfigureAwait(false);
+            ReleaseUid(name);
             TryDeleteDirectory(runDirectory);
             throw;
+        }
+    }
+
+    private void ReleaseUid(string containerName)
+    {
+        if (_uidByContainerName.TryRemove(containerName, out var uid))
+        {
+            _uids.Release(uid);
+        }
+    }
+
+    /// <summary>Whether a container of this name exists (in any state): its uid lease is not stale.</summary>
+    private async Task<bool> ContainerExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _docker.Containers.InspectContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return false;
         }
     }
 
@@ -188,6 +221,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         }
 
         ContainerCgroup.Forget(container.Id);
+        // Leases of containers removed by an earlier process (orphans) are not in the map; they are
+        // reclaimed as stale once their container is gone.
+        ReleaseUid(container.Name);
         TryDeleteDirectory(container.RunDirectory);
     }
 

@@ -431,6 +431,9 @@ internal sealed partial class SandboxGrain(
 
     private Exception? Translate(Exception e, string? path) => e switch
     {
+        // A run the agent could not kill may still be running: the sandbox is no longer what its caller
+        // thinks it is, so it is given up (container removed) rather than kept with a live runaway.
+        AgentErrorException { Code: AgentErrorCodes.KillFailed } error => Lose($"a run could not be killed ({error.Message})"),
         AgentErrorException error => AgentErrors.ToSoulBox(error, path),
         AgentConnectionLostException lost => Lose(lost.Message),
         _ => null,
