@@ -246,6 +246,15 @@ static void kill_leftovers(pid_t session)
     }
 }
 
+static void raise_oom_score(void)
+{
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        write_all(fd, "1000");
+        close(fd);
+    }
+}
+
 static int run_child(int argc, char **argv)
 {
     const char *result = NULL, *cwd = NULL;
@@ -295,6 +304,10 @@ static int run_child(int argc, char **argv)
     if (child == 0) {
         reset_signals();
         if (setsid() < 0) { perror("soulbox-exec: setsid"); _exit(127); }
+        /* User code goes first when the container hits its memory limit: at the top score every user process
+         * outranks the agent and its helpers (score 0) whatever their sizes. Raising needs no privilege; a
+         * negative score for the agent instead would need CAP_SYS_RESOURCE, which Docker here refuses. */
+        raise_oom_score();
         set_limit(RLIMIT_CORE, 0, "core");
         if (nofile >= 0) set_limit(RLIMIT_NOFILE, (rlim_t)nofile, "nofile");
         if (fsize > 0) set_limit(RLIMIT_FSIZE, (rlim_t)fsize, "fsize");

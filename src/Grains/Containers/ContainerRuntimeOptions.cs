@@ -32,6 +32,12 @@ public sealed class ContainerRuntimeOptions
 
     public string EffectiveUidLeaseDirectory => UidLeaseDirectory ?? Path.Combine(RunDirectory, "uids");
 
+    /// <summary>Most files and directories in each of a container's tmpfs mounts (/home/sandbox, /tmp,
+    /// /dev/shm). Every inode costs kernel memory charged to the container, so without a cap millions of empty
+    /// files exhaust the container's memory without any process to OOM-kill. Default 65536 (about 60 MB of
+    /// kernel memory at most per mount).</summary>
+    public int MaxFilesPerTmpfs { get; set; } = 65_536;
+
     /// <summary>Longest wait for a new container's agent to answer. Default 20 s.</summary>
     public int AgentStartTimeoutSeconds { get; set; } = 20;
 
@@ -39,6 +45,7 @@ public sealed class ContainerRuntimeOptions
     {
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out _)) yield return $"{SectionName}:Endpoint '{Endpoint}' is not an absolute URI.";
         if (!Version.TryParse(ApiVersion, out _)) yield return $"{SectionName}:ApiVersion '{ApiVersion}' is not a version.";
+        if (MaxFilesPerTmpfs < 1024) yield return $"{SectionName}:MaxFilesPerTmpfs must be at least 1024.";
         if (RunDirectory.Length > 48) yield return $"{SectionName}:RunDirectory must be at most 48 characters (socket path limit).";
     }
 }

@@ -125,10 +125,12 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 ],
                 Tmpfs = new Dictionary<string, string>
                 {
-                    [AgentProtocol.WorkDirectory] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,uid={uid},gid={uid},mode=0755",
-                    ["/tmp"] = $"rw,exec,nosuid,nodev,size={spec.TmpSizeMb}m,mode=1777",
+                    [AgentProtocol.WorkDirectory] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,nr_inodes={_options.MaxFilesPerTmpfs},uid={uid},gid={uid},mode=0755",
+                    ["/tmp"] = $"rw,exec,nosuid,nodev,size={spec.TmpSizeMb}m,nr_inodes={_options.MaxFilesPerTmpfs},mode=1777",
+                    // Our own /dev/shm (Docker then mounts none) so it gets an inode cap like the others.
+                    ["/dev/shm"] = $"rw,noexec,nosuid,nodev,size=64m,nr_inodes={_options.MaxFilesPerTmpfs},mode=1777",
                 },
-                ShmSize = 64L * 1024 * 1024,
+
                 CapDrop = ["ALL"],
                 CapAdd = [.. AgentCapabilities],
                 SecurityOpt = ["no-new-privileges"],
