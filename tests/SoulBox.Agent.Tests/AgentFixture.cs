@@ -14,7 +14,10 @@ public sealed class AgentFixture : IAsyncLifetime
     private readonly StringBuilder _log = new();
     private Process? _agent;
 
-    public int Uid { get; } = Interlocked.Increment(ref _nextUid);
+    public int Uid { get; } = TakeUid();
+
+    /// <summary>A sandbox uid no other fixture of this run uses.</summary>
+    public static int TakeUid() => Interlocked.Increment(ref _nextUid);
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"soulbox-agent-test-{Guid.NewGuid():N}");
 
