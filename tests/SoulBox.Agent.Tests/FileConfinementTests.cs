@@ -154,6 +154,22 @@ public sealed class FileConfinementTests(AgentFixture agent) : IClassFixture<Age
         }
     }
 
+    [Fact]
+    public async Task TheRoots_DescribeThemselves_AndCannotBeRemoved()
+    {
+        await using var client = await agent.ConnectAsync();
+        var work = (await client.CallAsync<FileStatEvent>(new StatFileRequest("."))).Entry;
+        Assert.Equal(agent.WorkDir, work.Path);
+        Assert.True(work.IsDirectory);
+        foreach (var root in new[] { "", ".", "a/..", agent.WorkDir, agent.TmpDir + "/" })
+        {
+            var error = await client.CallAsync<ErrorEvent>(new RemoveFileRequest(root, true));
+            Assert.Equal(AgentErrorCodes.BadRequest, error.Code);
+        }
+
+        Assert.True(Directory.Exists(agent.WorkDir) && Directory.Exists(agent.TmpDir));
+    }
+
     private string CreateOutsideDirectory()
     {
         var outside = Path.Combine(agent.Root, $"outside-{Guid.NewGuid():N}");

@@ -119,6 +119,25 @@ public sealed class SandboxPathsPropertyTests : IDisposable
         Assert.Equal(AgentErrorCodes.PathEscape, error.Code);
     }
 
+    [Fact]
+    public void TheFallbackWalk_FollowsNoSymlink_AndTheKernelPathFollowsOnlyRelativeOnesBeneathTheRoot()
+    {
+        using var sample = new Sample(_scratch, ["a", "{B}/work/a", "../../..", ""], openat2: true);
+        using var fallback = new SandboxPaths(sample.Paths.WorkDirectory, sample.Paths.TmpDirectory, new BeneathResolver(useOpenat2: false));
+        var kernel = sample.Paths;
+        Assert.True(kernel.Resolver.UsesOpenat2, "this kernel has openat2; the property tests rely on exercising it");
+
+        FsCalls.Close(kernel.Resolver.Open(kernel.Work, "l0/f", FsCalls.O_PATH)); // l0 -> a
+        Assert.Equal(FsCalls.EXDEV, Assert.Throws<ErrnoException>(() => kernel.Resolver.Open(kernel.Work, "a/l1/f", FsCalls.O_PATH)).Errno);
+        Assert.Equal(FsCalls.EXDEV, Assert.Throws<ErrnoException>(() => kernel.Resolver.Open(kernel.Work, "a/b/l2", FsCalls.O_PATH)).Errno);
+        foreach (var path in new[] { "l0/f", "l0", "a/l1/f" })
+        {
+            Assert.Equal(FsCalls.EXDEV, Assert.Throws<ErrnoException>(() => fallback.Resolver.Open(fallback.Work, path, FsCalls.O_PATH)).Errno);
+        }
+
+        FsCalls.Close(fallback.Resolver.Open(fallback.Work, "a/f", FsCalls.O_RDONLY));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_scratch))
