@@ -17,9 +17,6 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
     private const int NewFileMode = 0x1B6;
     private const int NewDirectoryMode = 0x1FF;
 
-    // Attempts at removing an entry that user code keeps swapping or refilling meanwhile.
-    private const int RemoveAttempts = 4;
-
     public SandboxPaths Paths => paths;
 
     private BeneathResolver Resolver => paths.Resolver;
@@ -181,7 +178,7 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
             var parent = Resolver.Open(path.Root, path.ParentRelative, O_PATH | O_DIRECTORY);
             try
             {
-                RemoveEntry(parent, Utf8Z(path.Name), recursive, path.Requested);
+                TreeRemover.Remove(parent, Utf8Z(path.Name), recursive, path.Requested);
             }
             finally
             {
@@ -322,61 +319,6 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
         {
             throw new ErrnoException(ENOTDIR, "mkdirat"); // it exists yet does not resolve: a dangling symlink
         }
-    }
-
-    private static void RemoveEntry(int parent, byte[] name, bool recursive, string requested)
-    {
-        for (var attempt = 0; attempt < RemoveAttempts; attempt++)
-        {
-            ErrnoException.Check(StatAt(parent, name, AT_SYMLINK_NOFOLLOW, out var stat), "fstatat");
-            if (!stat.IsDirectory)
-            {
-                if (UnlinkAt(parent, name, 0) == 0)
-                {
-                    return;
-                }
-            }
-            else if (!recursive)
-            {
-                if (UnlinkAt(parent, name, AT_REMOVEDIR) == 0)
-                {
-                    return;
-                }
-
-                if (LastError is ENOTEMPTY or EEXIST)
-                {
-                    throw new AgentException(AgentErrorCodes.DirectoryNotEmpty, $"Directory '{requested}' is not empty (set recursive to remove it).");
-                }
-            }
-            else
-            {
-                var directory = OpenAt(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (directory >= 0)
-                {
-                    try
-                    {
-                        TreeRemover.Empty(directory);
-                    }
-                    finally
-                    {
-                        Close(directory);
-                    }
-
-                    if (UnlinkAt(parent, name, AT_REMOVEDIR) == 0)
-                    {
-                        return;
-                    }
-                }
-            }
-
-            // EISDIR, ENOTDIR, ELOOP: swapped for another kind since the fstatat; ENOTEMPTY: refilled. Look again.
-            if (LastError is not (EISDIR or ENOTDIR or ELOOP or ENOTEMPTY or EEXIST))
-            {
-                throw new ErrnoException(LastError, "unlinkat");
-            }
-        }
-
-        throw new AgentException(AgentErrorCodes.DirectoryNotEmpty, $"'{requested}' kept changing while it was being removed.");
     }
 
     private static AgentFileEntry Entry(string name, string display, FileStat stat) => new(

@@ -1,8 +1,10 @@
+using SoulBox.Agent.Protocol;
+using SoulBox.Agent.Worker;
 using static SoulBox.Agent.Files.FsCalls;
 
 namespace SoulBox.Agent.Files;
 
-/// <summary>Empties a directory given by fd, the way fts does it: only relative to open directory fds, never
+/// <summary>Removes an entry relative to its parent's fd, and empties a directory the way fts does: only relative to open directory fds, never
 /// following a symlink (a subdirectory is entered with O_NOFOLLOW|O_DIRECTORY; a symlink is unlinked as a
 /// link), holding one fd at a time whatever the depth (containers have 1024 fds), and climbing back through
 /// ".." only after checking it is the directory it came from (device and inode), so a directory moved away
@@ -13,9 +15,69 @@ internal static class TreeRemover
     // one request (and its thread) busy forever.
     private const int MaxListings = 1_000_000;
 
+    // Attempts at removing an entry that user code keeps swapping or refilling meanwhile.
+    private const int RemoveAttempts = 4;
+
     private sealed record Level(byte[]? Name, ulong Device, ulong Inode)
     {
         public Queue<byte[]> Pending { get; } = new();
+    }
+
+    /// <summary>Removes the entry <paramref name="name"/> of the directory <paramref name="parent"/>: a file or
+    /// symlink (the link itself), or a directory (emptied first when <paramref name="recursive"/>).</summary>
+    public static void Remove(int parent, byte[] name, bool recursive, string requested)
+    {
+        for (var attempt = 0; attempt < RemoveAttempts; attempt++)
+        {
+            ErrnoException.Check(StatAt(parent, name, AT_SYMLINK_NOFOLLOW, out var stat), "fstatat");
+            if (!stat.IsDirectory)
+            {
+                if (UnlinkAt(parent, name, 0) == 0)
+                {
+                    return;
+                }
+            }
+            else if (!recursive)
+            {
+                if (UnlinkAt(parent, name, AT_REMOVEDIR) == 0)
+                {
+                    return;
+                }
+
+                if (LastError is ENOTEMPTY or EEXIST)
+                {
+                    throw new AgentException(AgentErrorCodes.DirectoryNotEmpty, $"Directory '{requested}' is not empty (set recursive to remove it).");
+                }
+            }
+            else
+            {
+                var directory = OpenAt(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (directory >= 0)
+                {
+                    try
+                    {
+                        Empty(directory);
+                    }
+                    finally
+                    {
+                        Close(directory);
+                    }
+
+                    if (UnlinkAt(parent, name, AT_REMOVEDIR) == 0)
+                    {
+                        return;
+                    }
+                }
+            }
+
+            // EISDIR, ENOTDIR, ELOOP: swapped for another kind since the fstatat; ENOTEMPTY: refilled. Look again.
+            if (LastError is not (EISDIR or ENOTDIR or ELOOP or ENOTEMPTY or EEXIST))
+            {
+                throw new ErrnoException(LastError, "unlinkat");
+            }
+        }
+
+        throw new AgentException(AgentErrorCodes.DirectoryNotEmpty, $"'{requested}' kept changing while it was being removed.");
     }
 
     public static void Empty(int directoryFd)
