@@ -14,7 +14,10 @@ public class AgentFixture : IAsyncLifetime
     private readonly StringBuilder _log = new();
     private Process? _agent;
 
-    public int Uid { get; } = Interlocked.Increment(ref _nextUid);
+    public int Uid { get; } = TakeUid();
+
+    /// <summary>A sandbox uid no other fixture of this run uses.</summary>
+    public static int TakeUid() => Interlocked.Increment(ref _nextUid);
 
     /// <summary>Runs the agent as a one-shot executor (--executor).</summary>
     protected virtual bool Executor => false;

@@ -15,6 +15,7 @@ public static class ErrorCodes
     public const string NotDirectory = "not_directory";
     public const string DirectoryNotEmpty = "directory_not_empty";
     public const string AlreadyExists = "already_exists";
+    public const string PermissionDenied = "permission_denied";
     public const string ContextNotFound = "context_not_found";
     public const string TooLarge = "too_large";
     public const string Internal = "internal";

@@ -219,6 +219,8 @@ public static class AgentErrorCodes
     public const string NotDirectory = "not_directory";
     public const string AlreadyExists = "already_exists";
     public const string DirectoryNotEmpty = "directory_not_empty";
+    /// <summary>The sandbox user may not do that (file operations run with the sandbox user's identity).</summary>
+    public const string PermissionDenied = "permission_denied";
     public const string ContextNotFound = "context_not_found";
     public const string UnsupportedLanguage = "unsupported_language";
     public const string TooLarge = "too_large";

@@ -1,4 +1,5 @@
 using SoulBox.Agent.Exec;
+using SoulBox.Agent.Files;
 
 namespace SoulBox.Agent.Worker;
 
@@ -10,6 +11,14 @@ internal sealed class WorkerServices
         Options = options;
         Directory.CreateDirectory(options.EffectiveStateDirectory);
         Paths = new SandboxPaths(options.WorkDirectory, options.TmpDirectory);
+        Files = new SandboxFileSystem(Paths, options.Uid, options.Gid);
+        // File operations run as the sandbox user (setfsuid/setfsgid); root's supplementary groups would
+        // still count in their permission checks, and the agent needs none of them.
+        if (!FsIdentity.DropSupplementaryGroups())
+        {
+            AgentLog.Info("could not drop supplementary groups (not running as root?)");
+        }
+
         Launcher = new ProcessLauncher(options.ExecHelperPath, options.EffectiveStateDirectory, options.Uid, options.Gid);
         Kernels = new KernelRegistry(this, options.KernelsDirectory);
     }
@@ -17,6 +26,8 @@ internal sealed class WorkerServices
     public AgentOptions Options { get; }
 
     public SandboxPaths Paths { get; }
+
+    public SandboxFileSystem Files { get; }
 
     public ProcessLauncher Launcher { get; }
 
@@ -47,15 +58,7 @@ internal sealed class WorkerServices
         return environment;
     }
 
-    /// <summary>A working directory for a process: confined like file paths and existing.</summary>
-    public string ResolveWorkingDirectory(string? cwd)
-    {
-        var resolved = Paths.Resolve(cwd);
-        if (!Directory.Exists(resolved))
-        {
-            throw new AgentException(Protocol.AgentErrorCodes.NotFound, $"Working directory '{cwd}' does not exist.");
-        }
-
-        return resolved;
-    }
+    /// <summary>A working directory for a process: confined like file paths and existing. The helper
+    /// then chdirs to it by path, as the sandbox user: a confined check is enough (see ResolveDirectory).</summary>
+    public string ResolveWorkingDirectory(string? cwd) => Files.ResolveDirectory(cwd);
 }

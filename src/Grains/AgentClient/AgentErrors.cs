@@ -13,6 +13,7 @@ internal static class AgentErrors
         AgentErrorCodes.NotDirectory => new SandboxFileException(ErrorCodes.NotDirectory, path ?? "", error.Message),
         AgentErrorCodes.DirectoryNotEmpty => new SandboxFileException(ErrorCodes.DirectoryNotEmpty, path ?? "", error.Message),
         AgentErrorCodes.AlreadyExists => new SandboxFileException(ErrorCodes.AlreadyExists, path ?? "", error.Message),
+        AgentErrorCodes.PermissionDenied => new SandboxFileException(ErrorCodes.PermissionDenied, path ?? "", error.Message),
         AgentErrorCodes.TooLarge => new SoulBoxException(ErrorCodes.TooLarge, error.Message),
         AgentErrorCodes.ContextNotFound => new SoulBoxException(ErrorCodes.ContextNotFound, error.Message),
         AgentErrorCodes.BadRequest or AgentErrorCodes.UnsupportedLanguage => new SandboxValidationException(path is null ? "request" : "path", error.Message),

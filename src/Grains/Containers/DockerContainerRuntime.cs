@@ -21,10 +21,12 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     public const string TemplateLabel = "soulbox.template";
     public const string PurposeLabel = "soulbox.purpose";
 
-    // The agent (root inside the container) needs these to drop to the sandbox user, own files it writes
-    // for that user, and kill that user's processes. A process exec'd after setuid to a non-root user
-    // keeps none of them, and no-new-privileges stops it from regaining any.
-    private static readonly string[] AgentCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETUID", "SETGID"];
+    // The agent (root inside the container) needs these to drop to the sandbox user (SETUID, SETGID; file
+    // operations run under setfsuid), kill that user's processes (KILL) and, in soulbox-exec reset, take
+    // over a directory the user locked with chmod 000 before emptying it (CHOWN). DAC_OVERRIDE and FOWNER are
+    // not granted: nothing of ours acts on the user's files as a root that bypasses permissions. A process
+    // exec'd after setuid to a non-root user keeps none of them, and no-new-privileges stops it regaining any.
+    private static readonly string[] AgentCapabilities = ["CHOWN", "KILL", "SETUID", "SETGID"];
 
     // Processes and threads kept free for the agent (root, exempt from RLIMIT_NPROC) under the pids
     // limit: a fork bomb in user code hits RLIMIT_NPROC first, and the agent can still start threads.
