@@ -8,8 +8,12 @@ public interface ISandboxFactoryGrain : IGrainWithIntegerKey
     [Alias("CreateSandbox")]
     Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs a one-shot execution on the worker node with the most free execution slots. The tenant is the
+    /// gateway's authenticated tenant (or the .NET client's configured one); each node shares its slots fairly
+    /// between tenants and answers <see cref="TenantShareExceededException"/> or <see cref="NodeBusyException"/>
+    /// after a bounded wait.</summary>
     [Alias("Execute")]
-    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default);
+    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default);
 
     [Alias("ListSandboxes")]
     Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant);

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SoulBox.Grains;
+using SoulBox.Silo.Auth;
 
 namespace SoulBox.Silo.Api;
 
@@ -110,7 +111,7 @@ public static class PistonApi
                 CompileTimeoutMs = body.CompileTimeout is > 0 ? (int)Math.Min(body.CompileTimeout.Value, int.MaxValue) : null,
                 MemoryMb = memory,
             },
-        }, http.RequestAborted);
+        }, http.Tenant(), http.RequestAborted);
 
         var compile = result.Compile is { } c ? Stage(c) : null;
         return TypedResults.Ok(new PistonResponse
