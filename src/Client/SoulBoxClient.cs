@@ -29,7 +29,7 @@ internal sealed class SoulBoxClient(IClusterClient cluster, IOptions<SoulBoxClie
     public Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Factory.ExecuteAsync(request, options.Value.Tenant, cancellationToken);
+        return cluster.ExecuteAsync(request, options.Value.Tenant, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) =>

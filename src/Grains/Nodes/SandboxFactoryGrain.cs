@@ -28,12 +28,11 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
     }
 
-    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
+    public async Task<string> PickExecutionNodeAsync(string language)
     {
-        var language = Languages.Normalize(request.Language)
-            ?? throw new SandboxValidationException("language", $"Unknown language '{request.Language}'; known languages: {string.Join(", ", Languages.All)}.");
-        var node = await PickNodeAsync(Languages.DefaultTemplate(language), forSandbox: false);
-        return await GrainFactory.GetGrain<INodeGrain>(node.Node).ExecuteAsync(request, tenant, cancellationToken);
+        var normalized = Languages.Normalize(language)
+            ?? throw new SandboxValidationException("language", $"Unknown language '{language}'; known languages: {string.Join(", ", Languages.All)}.");
+        return (await PickNodeAsync(Languages.DefaultTemplate(normalized), forSandbox: false)).Node;
     }
 
     public async Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant)
