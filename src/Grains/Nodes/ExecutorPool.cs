@@ -79,10 +79,31 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
 
     public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, CancellationToken cancellationToken)
     {
-        var run = _validator.Validate(request);
+        OneShotRun run;
+        try
+        {
+            run = _validator.Validate(request);
+        }
+        catch (RequestTooLargeException)
+        {
+            _metrics.ExecutionRefused("too_large");
+            throw;
+        }
+
         var key = (run.Template, ExecutorMemoryBuckets.RoundUp(run.MemoryMb, _options.MaxMemoryMb));
         var started = Stopwatch.GetTimestamp();
-        using var slot = await _scheduler.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false);
+        IDisposable lease;
+        try
+        {
+            lease = await _scheduler.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryLaterException e)
+        {
+            _metrics.ExecutionRefused(e is TenantShareExceededException ? "tenant_share" : "node_busy");
+            throw;
+        }
+
+        using var slot = lease;
         var executor = await TakeOrStartAsync(key, cancellationToken).ConfigureAwait(false);
         var handedOver = false;
         try
@@ -126,6 +147,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         {
             var elapsed = _time.GetElapsedTime(started);
             LogDeadlinePassed(executor.Container.Id, elapsed.TotalMilliseconds);
+            _metrics.ExecutionRefused("deadline");
             return (TimedOut(run.Language, elapsed), false);
         }
         catch (Exception e) when (e is not (SoulBoxException or OperationCanceledException))
