@@ -126,6 +126,19 @@ public sealed class ExecutionSchedulerTests
     }
 
     [Fact]
+    public async Task WithNoQueueARequestRunsWhenASlotIsFreeAndIsRefusedAtOnceOtherwise()
+    {
+        var scheduler = Scheduler(slots: 1, tenantMax: 1, maxQueued: 0);
+
+        var first = scheduler.AcquireAsync("a", default);
+        Assert.True(first.IsCompletedSuccessfully);
+        Assert.Throws<TenantShareExceededException>(() => { _ = scheduler.AcquireAsync("b", default); });
+        (await first).Dispose();
+        Assert.True(scheduler.AcquireAsync("b", default).IsCompletedSuccessfully);
+        Assert.Equal(0, scheduler.Waiting);
+    }
+
+    [Fact]
     public async Task ACancelledWaiterLeavesTheQueueAndFreesItsTenantsTurn()
     {
         var scheduler = Scheduler(slots: 1, tenantMax: 1);

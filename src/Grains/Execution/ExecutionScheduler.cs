@@ -69,15 +69,6 @@ internal sealed class ExecutionScheduler(int slots, int tenantMax, int maxQueued
                 _tenants[tenant] = state;
             }
 
-            if (state.Waiters.Count >= maxQueuedPerTenant)
-            {
-                Forget(state);
-                throw new TenantShareExceededException(
-                    $"Tenant '{tenant}' already runs {state.Running} and waits for {state.Waiters.Count} one-shot executions on this node " +
-                    $"(at most {maxQueuedPerTenant} may wait, SoulBox:Sandbox:MaxQueuedExecutionsPerTenant); retry later.",
-                    RetryAfterSeconds);
-            }
-
             waiter = new Waiter(state);
             state.Waiters.AddLast(waiter.Node);
             if (state.Waiters.Count == 1)
@@ -89,6 +80,17 @@ internal sealed class ExecutionScheduler(int slots, int tenantMax, int maxQueued
             if (waiter.Completion.Task.IsCompleted)
             {
                 return waiter.Completion.Task;
+            }
+
+            // It has to wait: only if its tenant's queue has room (the queue bound counts waiters, not runs).
+            if (state.Waiters.Count > maxQueuedPerTenant)
+            {
+                Unqueue(waiter);
+                Forget(state);
+                throw new TenantShareExceededException(
+                    $"Tenant '{tenant}' already runs {state.Running} and waits for {state.Waiters.Count} one-shot executions on this node " +
+                    $"(at most {maxQueuedPerTenant} may wait, SoulBox:Sandbox:MaxQueuedExecutionsPerTenant); retry later.",
+                    RetryAfterSeconds);
             }
 
             waiter.Timer = time.CreateTimer(_ => Expire(waiter), null, queueTimeout, Timeout.InfiniteTimeSpan);
@@ -103,7 +105,7 @@ internal sealed class ExecutionScheduler(int slots, int tenantMax, int maxQueued
         return waiter.Completion.Task;
     }
 
-    /// <summary>The most slots <paramref name="state"/>'s tenant may hold with the tenants active now.</summary>
+    /// <summary>The most slots one tenant may hold with the tenants active (running or waiting) now.</summary>
     private int Share => Math.Min(tenantMax, Math.Max(1, slots / Math.Max(1, _tenants.Count)));
 
     /// <summary>Serves waiters while slots are free: each turn goes to the next tenant in round-robin order that
