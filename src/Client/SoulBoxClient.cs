@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Options;
 using SoulBox.Grains;
 
 namespace SoulBox.Client;
 
-internal sealed class SoulBoxClient(IClusterClient cluster) : ISoulBoxClient
+internal sealed class SoulBoxClient(IClusterClient cluster, IOptions<SoulBoxClientOptions> options) : ISoulBoxClient
 {
     private ISandboxFactoryGrain Factory => cluster.GetGrain<ISandboxFactoryGrain>(0);
 
@@ -28,7 +29,7 @@ internal sealed class SoulBoxClient(IClusterClient cluster) : ISoulBoxClient
     public Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Factory.ExecuteAsync(request, cancellationToken);
+        return cluster.ExecuteAsync(request, options.Value.Tenant, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) =>

@@ -13,6 +13,7 @@ public static class SoulBoxClientExtensions
     /// or in an app that configured UseOrleansClient itself).</summary>
     public static IServiceCollection AddSoulBoxClient(this IServiceCollection services)
     {
+        services.AddOptions();
         services.TryAddSingleton<ISoulBoxClient, SoulBoxClient>();
         return services;
     }
@@ -42,6 +43,7 @@ public static class SoulBoxClientExtensions
             }
         });
         builder.Services.AddSoulBoxClient();
+        builder.Services.Configure<SoulBoxClientOptions>(o => o.Tenant = options.Tenant);
         return builder;
     }
 }

@@ -14,4 +14,11 @@ public sealed class SoulBoxClientOptions
     public string ClusterId { get; set; } = SoulBoxCluster.ClusterId;
 
     public string ServiceId { get; set; } = SoulBoxCluster.ServiceId;
+
+    /// <summary>Tenant this app's one-shot executions count against: each node shares its execution slots fairly
+    /// between tenants, so apps that should not hold each other up use different names. A .NET client talks to
+    /// the cluster directly (no API key), so the name is the app's own choice. Default "dotnet-client".</summary>
+    public string Tenant { get; set; } = DefaultTenant;
+
+    public const string DefaultTenant = "dotnet-client";
 }

@@ -113,7 +113,7 @@ public sealed class ExecuteTests(SoulBoxClusterFixture fixture)
         {
             Language = "bash",
             Code = "echo secret > /home/sandbox/left.txt; echo secret > /tmp/left.txt; echo x > /dev/shm/left; setsid sleep 600 > /dev/null 2>&1 < /dev/null & cat /etc/hostname",
-        });
+        }, "tests");
         var firstHost = first.Stdout.Trim();
         var sawSameContainer = false;
         for (var attempt = 0; attempt < 12 && !sawSameContainer; attempt++)
@@ -122,7 +122,7 @@ public sealed class ExecuteTests(SoulBoxClusterFixture fixture)
             {
                 Language = "bash",
                 Code = "ls -A /home/sandbox /tmp /dev/shm | grep -c left; for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 600'; cat /etc/hostname",
-            });
+            }, "tests");
             var lines = later.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal("0", lines[0]);
             Assert.Equal("0", lines[1]);

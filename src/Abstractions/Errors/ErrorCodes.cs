@@ -18,5 +18,7 @@ public static class ErrorCodes
     public const string PermissionDenied = "permission_denied";
     public const string ContextNotFound = "context_not_found";
     public const string TooLarge = "too_large";
+    /// <summary>A tenant asked for more one-shot runs at once than its share of a node (429, Retry-After).</summary>
+    public const string TenantShareExceeded = "tenant_share_exceeded";
     public const string Internal = "internal";
 }

@@ -65,3 +65,32 @@ public sealed class SandboxFileException(string code, string path, string messag
 [GenerateSerializer, Alias("soulbox.NoCapacityException")]
 public sealed class NoCapacityException(string message)
     : SoulBoxException(ErrorCodes.NoCapacity, message);
+
+/// <summary>Part of a request is larger than the node accepts (stdin, arguments, files).
+/// <see cref="Field"/> names the input and <see cref="LimitBytes"/> the limit it passed.</summary>
+[GenerateSerializer, Alias("soulbox.RequestTooLargeException")]
+public sealed class RequestTooLargeException(string field, long limitBytes, string message)
+    : SoulBoxException(ErrorCodes.TooLarge, message)
+{
+    [Id(0)] public string Field { get; private set; } = field;
+    [Id(1)] public long LimitBytes { get; private set; } = limitBytes;
+}
+
+/// <summary>The work was refused for now, not for good: the caller may try again after
+/// <see cref="RetryAfterSeconds"/>.</summary>
+[GenerateSerializer, Alias("soulbox.RetryLaterException")]
+public abstract class RetryLaterException(string code, string message, int retryAfterSeconds)
+    : SoulBoxException(code, message)
+{
+    [Id(0)] public int RetryAfterSeconds { get; private set; } = retryAfterSeconds;
+}
+
+/// <summary>A tenant holds (or waits for) as many one-shot runs on the node as its share allows: 429.</summary>
+[GenerateSerializer, Alias("soulbox.TenantShareExceededException")]
+public sealed class TenantShareExceededException(string message, int retryAfterSeconds)
+    : RetryLaterException(ErrorCodes.TenantShareExceeded, message, retryAfterSeconds);
+
+/// <summary>Every one-shot slot of the node stayed busy for the whole bounded wait: 503.</summary>
+[GenerateSerializer, Alias("soulbox.NodeBusyException")]
+public sealed class NodeBusyException(string message, int retryAfterSeconds)
+    : RetryLaterException(ErrorCodes.NoCapacity, message, retryAfterSeconds);

@@ -15,6 +15,8 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("GetTemplates")]
     Task<TemplateInfo[]> GetTemplatesAsync();
 
+    /// <summary>Runs a one-shot execution for <paramref name="tenant"/>, whose share of the node's execution slots
+    /// it counts against.</summary>
     [Alias("Execute")]
-    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default);
+    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default);
 }

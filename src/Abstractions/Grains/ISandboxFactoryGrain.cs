@@ -8,8 +8,12 @@ public interface ISandboxFactoryGrain : IGrainWithIntegerKey
     [Alias("CreateSandbox")]
     Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default);
 
-    [Alias("Execute")]
-    Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default);
+    /// <summary>The worker node with the most free one-shot execution slots that has the language's image. Callers
+    /// then call that node's <see cref="INodeGrain.ExecuteAsync"/> themselves (see
+    /// <see cref="SoulBoxExecution.ExecuteAsync"/>): a call through this stateless worker does not carry the
+    /// caller's cancellation on to the node (measured: a cancelled run kept its slot to the end), a direct call does.</summary>
+    [Alias("PickExecutionNode")]
+    Task<string> PickExecutionNodeAsync(string language);
 
     [Alias("ListSandboxes")]
     Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant);

@@ -11,6 +11,14 @@ public sealed record NodeLoad
     [Id(4)] public double CpuUsage { get; init; }
     [Id(5)] public long AvailableMemoryBytes { get; init; }
     [Id(6)] public string[] Templates { get; init; } = [];
+    /// <summary>One-shot executor containers on the node, busy and idle (idle ones also count in WarmContainers).</summary>
+    [Id(7)] public int Executors { get; init; }
+    /// <summary>One-shot executions running now, and the node's slots for them.</summary>
+    [Id(8)] public int RunningExecutions { get; init; }
+    [Id(9)] public int MaxExecutions { get; init; }
+
+    /// <summary>Lower is better for a one-shot run: share of the execution slots in use, then the sandbox score.</summary>
+    public double ExecutionScore => (MaxExecutions == 0 ? 1 : (double)RunningExecutions / MaxExecutions) + Score / 10;
 
     /// <summary>Lower is better: share of the sandbox budget in use, nudged by CPU, and warm containers first.</summary>
     public double Score => (MaxSandboxes == 0 ? 1 : (double)ActiveSandboxes / MaxSandboxes) + CpuUsage / 200 - (WarmContainers > 0 ? 0.05 : 0);

@@ -56,6 +56,12 @@ internal sealed class NodeProcess : IAsyncDisposable
         // measure the limiter, not the node (they are a policy setting, not a capacity).
         start.Environment["SoulBox__Limits__RequestsPerSecond"] = "0";
         start.Environment["SoulBox__Limits__MaxSandboxes"] = "0";
+        // Likewise the node's fair share of one-shot slots between tenants: one tenant may take every slot, wait
+        // in a queue as deep as its users, and wait as long as a run may last (no scenario runs one-shot
+        // executions today; these keep a future one measuring the node rather than the 429/503 of its share).
+        start.Environment["SoulBox__Sandbox__TenantExecutionShare"] = "1";
+        start.Environment["SoulBox__Sandbox__MaxQueuedExecutionsPerTenant"] = "100000";
+        start.Environment["SoulBox__Sandbox__ExecutionQueueTimeoutMs"] = "600000";
         foreach (var (key, value) in extraEnv)
         {
             start.Environment[key] = value;

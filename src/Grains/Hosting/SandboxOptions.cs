@@ -56,8 +56,51 @@ public sealed class SandboxOptions
     /// <summary>Most one-shot executions running at once on this node. Default 2 × cores.</summary>
     public int MaxConcurrentExecutions { get; set; } = 2 * Environment.ProcessorCount;
 
-    /// <summary>Idle one-shot executor containers kept per template after use. Default 2.</summary>
+    /// <summary>Idle one-shot executor containers kept per template and memory bucket after use (memory is rounded
+    /// up to 128, 256, 512, ... MiB for executors). Default 2.</summary>
     public int IdleExecutorsPerTemplate { get; set; } = 2;
+
+    /// <summary>Idle one-shot executor containers kept on the node over all templates and memory buckets; past it
+    /// the one idle longest is removed. Busy executors are bounded by MaxConcurrentExecutions. Default 8.</summary>
+    public int IdleExecutorsPerNode { get; set; } = 8;
+
+    /// <summary>Share of MaxConcurrentExecutions one tenant may hold at once even when it is the only one running
+    /// (at least one slot); the rest stays free so another tenant's run does not wait behind long runs, which cannot
+    /// be preempted. With several tenants active each holds at most max(1, slots / active tenants). Default 0.75
+    /// (3 of 4 slots on 2 cores); 1 lets a lone tenant take every slot.</summary>
+    public double TenantExecutionShare { get; set; } = 0.75;
+
+    /// <summary>One-shot executions one tenant may have waiting for a slot on a node; more answer 429. Default 32.</summary>
+    public int MaxQueuedExecutionsPerTenant { get; set; } = 32;
+
+    /// <summary>Longest wait of a one-shot execution for a slot; then 429 (the tenant holds its share) or 503 (the
+    /// node is full), with Retry-After. Default 10 000 ms.</summary>
+    public int ExecutionQueueTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>Time a one-shot execution may take beyond its compile and run timeouts (writing files, the agent's
+    /// kill and report) before the node gives up on the agent, removes the container and answers a timeout.
+    /// Default 5 000 ms.</summary>
+    public int ExecutionGraceMs { get; set; } = 5_000;
+
+    /// <summary>Time an executor's reset may take after a run; a slower or failed reset removes the container.
+    /// Default 5 000 ms.</summary>
+    public int ExecutorResetTimeoutMs { get; set; } = 5_000;
+
+    /// <summary>Largest stdin of a one-shot execution, in UTF-8 bytes; more answers 413. It travels to the agent in
+    /// one frame with the arguments, so this plus 6 × MaxArgsBytes must leave 1 MiB of the agent's 8 MiB frame.
+    /// The gateway's SoulBox:Http:MaxRequestBodyBytes (default 16 MiB) caps the whole JSON body first. Default 4 MiB.</summary>
+    public int MaxStdinBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest total of a one-shot execution's arguments (UTF-8 bytes plus one per argument); more answers
+    /// 413. Default 128 KiB (Linux refuses a single argument over 128 KiB anyway).</summary>
+    public int MaxArgsBytes { get; set; } = 128 * 1024;
+
+    /// <summary>Most source files in one one-shot execution. Default 64.</summary>
+    public int MaxExecutionFiles { get; set; } = 64;
+
+    /// <summary>Largest total size of a one-shot execution's source files (decoded bytes); more answers 413.
+    /// Default 4 MiB.</summary>
+    public long MaxExecutionFilesBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Metadata entries per sandbox, and the length of each key and value.</summary>
     public int MaxMetadataEntries { get; set; } = 32;
@@ -73,5 +116,19 @@ public sealed class SandboxOptions
         if (DefaultMaxOutputBytes <= 0 || DefaultMaxOutputBytes > MaxOutputBytes) yield return $"{SectionName}:DefaultMaxOutputBytes must be positive and at most MaxOutputBytes.";
         if (MaxSandboxesPerNode <= 0) yield return $"{SectionName}:MaxSandboxesPerNode must be positive.";
         if (MaxConcurrentExecutions <= 0) yield return $"{SectionName}:MaxConcurrentExecutions must be positive.";
+        if (IdleExecutorsPerTemplate < 0) yield return $"{SectionName}:IdleExecutorsPerTemplate must not be negative.";
+        if (IdleExecutorsPerNode < 0) yield return $"{SectionName}:IdleExecutorsPerNode must not be negative.";
+        if (!(TenantExecutionShare > 0 && TenantExecutionShare <= 1)) yield return $"{SectionName}:TenantExecutionShare must be above 0 and at most 1.";
+        if (MaxQueuedExecutionsPerTenant < 0) yield return $"{SectionName}:MaxQueuedExecutionsPerTenant must not be negative.";
+        if (ExecutionQueueTimeoutMs < 0) yield return $"{SectionName}:ExecutionQueueTimeoutMs must not be negative.";
+        if (ExecutionGraceMs < 1000) yield return $"{SectionName}:ExecutionGraceMs must be at least 1000.";
+        if (ExecutorResetTimeoutMs < 100) yield return $"{SectionName}:ExecutorResetTimeoutMs must be at least 100.";
+        if (MaxStdinBytes < 0 || MaxArgsBytes < 0 || MaxStdinBytes + 6L * MaxArgsBytes + 1024 * 1024 > Agent.Protocol.AgentProtocol.MaxFrameBytes)
+        {
+            yield return $"{SectionName}:MaxStdinBytes + 6 × MaxArgsBytes must leave 1 MiB of the agent's {Agent.Protocol.AgentProtocol.MaxFrameBytes}-byte frame.";
+        }
+
+        if (MaxExecutionFiles < 1) yield return $"{SectionName}:MaxExecutionFiles must be at least 1.";
+        if (MaxExecutionFilesBytes < MaxCodeBytes) yield return $"{SectionName}:MaxExecutionFilesBytes must be at least MaxCodeBytes.";
     }
 }

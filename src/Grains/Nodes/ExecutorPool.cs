@@ -7,185 +7,280 @@ using SoulBox.Grains.AgentClient;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Execution;
 using SoulBox.Grains.Hosting;
-using SoulBox.Grains.Sandboxes;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Nodes;
 
-/// <summary>Runs one-shot executions on this node in containers that are reset between runs: every process
-/// of the sandbox user is killed and /home/sandbox, /tmp and /dev/shm are emptied before a container serves
-/// the next run, so no run can observe an earlier one. Idle containers are kept per template and memory size.</summary>
-internal sealed partial class ExecutorPool(
-    IContainerRuntime runtime,
-    IOptions<SandboxOptions> sandboxOptions,
-    IOptions<ContainerRuntimeOptions> runtimeOptions,
-    SoulBoxMetrics metrics,
-    ILogger<ExecutorPool> logger) : IAsyncDisposable
+/// <summary>Runs one-shot executions on this node in containers that are reset between runs (the agent's reset
+/// kills every process of the sandbox user and empties the writable roots), so no run can observe an earlier one.
+/// <para>Slots are shared between tenants by <see cref="ExecutionScheduler"/> (fair share, bounded wait). Every
+/// run has a deadline of its timeouts plus a grace; past it the node stops waiting for the agent, removes the
+/// container and answers a timeout. An executor taken for a run is removed on every path except one: its
+/// reset succeeded and it went back to the idle set. Idle executors are kept per (template, memory bucket) under
+/// a per-node cap with least-recently-used eviction.</para></summary>
+internal sealed partial class ExecutorPool : IAsyncDisposable
 {
-    private sealed record Executor(ContainerHandle Container, AgentConnection Agent);
+    // A class, not a record: executors are told apart by identity (two handles never compare equal).
+    private sealed class Executor(ContainerHandle container, AgentConnection agent)
+    {
+        public ContainerHandle Container { get; } = container;
 
-    private readonly SandboxOptions _options = sandboxOptions.Value;
-    private readonly SemaphoreSlim _concurrency = new(sandboxOptions.Value.MaxConcurrentExecutions);
-    private readonly ConcurrentDictionary<(string Template, int MemoryMb), ConcurrentQueue<Executor>> _idle = new();
-    private readonly SandboxRequestValidator _validate = new(sandboxOptions.Value);
+        public AgentConnection Agent { get; } = agent;
+    }
 
-    public int IdleCount => _idle.Values.Sum(q => q.Count);
+    private readonly IContainerRuntime _runtime;
+    private readonly SandboxOptions _options;
+    private readonly ContainerRuntimeOptions _runtimeOptions;
+    private readonly SoulBoxMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ExecutorPool> _logger;
+    private readonly OneShotValidator _validator;
+    private readonly ExecutionScheduler _scheduler;
+    private readonly IdleExecutors<(string Template, int MemoryMb), Executor> _idle;
+    // Executors out of the idle set: running, or being reset or removed.
+    private readonly ConcurrentDictionary<Executor, byte> _busy = new();
+
+    public ExecutorPool(
+        IContainerRuntime runtime,
+        IOptions<SandboxOptions> sandboxOptions,
+        IOptions<ContainerRuntimeOptions> runtimeOptions,
+        SoulBoxMetrics metrics,
+        TimeProvider time,
+        ILogger<ExecutorPool> logger)
+    {
+        _runtime = runtime;
+        _options = sandboxOptions.Value;
+        _runtimeOptions = runtimeOptions.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _validator = new OneShotValidator(_options);
+        var slots = _options.MaxConcurrentExecutions;
+        _scheduler = new ExecutionScheduler(
+            slots,
+            Math.Max(1, (int)Math.Floor(slots * _options.TenantExecutionShare)),
+            _options.MaxQueuedExecutionsPerTenant,
+            TimeSpan.FromMilliseconds(_options.ExecutionQueueTimeoutMs),
+            time);
+        _idle = new(_options.IdleExecutorsPerTemplate, _options.IdleExecutorsPerNode);
+    }
+
+    public int IdleCount => _idle.Count;
+
+    /// <summary>Executor containers of this node, busy and idle.</summary>
+    public int ExecutorCount => _idle.Count + _busy.Count;
+
+    public int RunningExecutions => _scheduler.Running;
+
+    public int MaxExecutions => _scheduler.Slots;
 
     public IEnumerable<(string Template, int Count)> IdleByTemplate =>
-        _idle.GroupBy(kv => kv.Key.Template).Select(g => (g.Key, g.Sum(kv => kv.Value.Count)));
+        _idle.CountByKey().GroupBy(e => e.Key.Template).Select(g => (g.Key, g.Sum(e => e.Count)));
 
-    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, IReadOnlyDictionary<string, TemplateInfo> templates, CancellationToken cancellationToken)
+    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, CancellationToken cancellationToken)
     {
-        var language = _validate.Language(request.Language, null);
-        if (request.Files is not { Length: > 0 })
-        {
-            _validate.Code(request.Code);
-        }
-        else if (request.Files.Length > 64 || request.Files.Sum(f => (long)(f.Content?.Length ?? 0)) > _options.MaxCodeBytes * 4L)
-        {
-            throw new SandboxValidationException("files", "At most 64 files and 4 MiB of sources per execution.");
-        }
-
-        var files = ProgramRunner.FilesOf(language, request.Code, request.Files);
-        if (files.Count == 1 && files[0].Content.Length == 0)
-        {
-            throw new SandboxValidationException("code", "Code is empty.");
-        }
-
-        if (request.Args is { Length: > 256 } || request.Args?.Any(a => a is null || a.Contains('\0')) == true)
-        {
-            throw new SandboxValidationException("args", "At most 256 arguments, none null or containing NUL.");
-        }
-
-        var limits = request.Limits ?? new ExecutionLimits();
-        var programLimits = new ProgramLimits(
-            _validate.RunTimeoutMs(limits.CompileTimeoutMs, _options.DefaultCompileTimeoutMs, "compileTimeoutMs"),
-            _validate.RunTimeoutMs(limits.RunTimeoutMs, _options.DefaultRunTimeoutMs, "runTimeoutMs"),
-            _validate.MaxOutputBytes(limits.MaxOutputBytes));
-        var memoryMb = _validate.MemoryMb(limits.MemoryMb);
-
-        var template = Languages.DefaultTemplate(language);
-        var program = new ProgramSpec(language, files, request.Args ?? [], request.Stdin is null ? null : System.Text.Encoding.UTF8.GetBytes(request.Stdin));
-        var started = Stopwatch.GetTimestamp();
-        await _concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
+        OneShotRun run;
         try
         {
-            var executor = Take(template, memoryMb) ?? await StartAsync(template, memoryMb, cancellationToken).ConfigureAwait(false);
-            ExecuteResult result;
-            try
-            {
-                result = await ProgramRunner.RunAsync(
-                    executor.Agent, AgentProtocol.WorkDirectory, program, executor.Container.ImageEnv, programLimits,
-                    () => runtime.ReadOomKillCount(executor.Container), null, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is AgentConnectionLostException or AgentErrorException or OperationCanceledException)
-            {
-                _ = DiscardAsync(executor);
-                if (e is OperationCanceledException)
-                {
-                    throw;
-                }
+            run = _validator.Validate(request);
+        }
+        catch (RequestTooLargeException)
+        {
+            _metrics.ExecutionRefused("too_large");
+            throw;
+        }
 
-                // The agent exception stays here: only SoulBox exceptions cross the wire.
-                throw new SoulBoxException(ErrorCodes.Internal, $"The execution container failed: {e.Message}");
+        var key = (run.Template, ExecutorMemoryBuckets.RoundUp(run.MemoryMb, _options.MaxMemoryMb));
+        var started = Stopwatch.GetTimestamp();
+        IDisposable lease;
+        try
+        {
+            lease = await _scheduler.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RetryLaterException e)
+        {
+            _metrics.ExecutionRefused(e is TenantShareExceededException ? "tenant_share" : "node_busy");
+            throw;
+        }
+
+        using var slot = lease;
+        var executor = await TakeOrStartAsync(key, cancellationToken).ConfigureAwait(false);
+        var handedOver = false;
+        try
+        {
+            var (result, reusable) = await RunAsync(executor, run, cancellationToken).ConfigureAwait(false);
+            if (reusable)
+            {
+                handedOver = true;
+                _ = RecycleAsync(key, executor);
             }
 
-            _ = RecycleAsync(template, memoryMb, executor);
-            metrics.Executed("execute", language, result.Status, Stopwatch.GetElapsedTime(started));
-            return result with { Version = templates.TryGetValue(template, out var info) ? info.Version : "" };
+            _metrics.Executed("execute", run.Language, result.Status, Stopwatch.GetElapsedTime(started));
+            return result with { Version = templates.TryGetValue(run.Template, out var info) ? info.Version : "" };
         }
         finally
         {
-            _concurrency.Release();
-        }
-    }
-
-    private Executor? Take(string template, int memoryMb)
-    {
-        if (_idle.TryGetValue((template, memoryMb), out var queue))
-        {
-            while (queue.TryDequeue(out var executor))
+            if (!handedOver)
             {
-                if (!executor.Agent.IsClosed)
-                {
-                    return executor;
-                }
-
                 _ = DiscardAsync(executor);
             }
         }
-
-        return null;
     }
 
-    private async Task<Executor> StartAsync(string template, int memoryMb, CancellationToken cancellationToken)
+    /// <summary>Runs the program under its deadline. Returns the result and whether the executor may be reset and
+    /// kept; throws only <see cref="SoulBoxException"/>s and the caller's own cancellation.</summary>
+    private async Task<(ExecuteResult Result, bool Reusable)> RunAsync(Executor executor, OneShotRun run, CancellationToken cancellationToken)
     {
-        var started = await ConnectedContainer.StartAsync(runtime, new ContainerSpec
+        var started = _time.GetTimestamp();
+        using var deadline = new CancellationTokenSource(run.Deadline(TimeSpan.FromMilliseconds(_options.ExecutionGraceMs)), _time);
+        // Cancelling a request makes the connection wait for the agent's final event, which an agent that no
+        // longer answers never sends: past the deadline the connection is closed instead, failing the request.
+        await using var abort = deadline.Token.UnsafeRegister(static e => _ = ((Executor)e!).Agent.DisposeAsync(), executor).ConfigureAwait(false);
+        try
         {
-            Template = template,
-            MemoryBytes = memoryMb * 1024L * 1024,
+            var result = await ProgramRunner.RunAsync(
+                executor.Agent, AgentProtocol.WorkDirectory, run.Program, executor.Container.ImageEnv, run.Limits,
+                () => _runtime.ReadOomKillCount(executor.Container), null, cancellationToken).ConfigureAwait(false);
+            return (WithRequestedMemory(result, run.MemoryMb), !deadline.IsCancellationRequested && !executor.Agent.IsClosed);
+        }
+        catch (Exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var elapsed = _time.GetElapsedTime(started);
+            LogDeadlinePassed(executor.Container.Id, elapsed.TotalMilliseconds);
+            _metrics.ExecutionRefused("deadline");
+            return (TimedOut(run.Language, elapsed), false);
+        }
+        catch (Exception e) when (e is not (SoulBoxException or OperationCanceledException))
+        {
+            // Only SoulBox exceptions cross the wire; the agent's and the socket's stay here.
+            throw new SoulBoxException(ErrorCodes.Internal, $"The execution container failed: {e.Message}");
+        }
+    }
+
+    /// <summary>The container's limit is the memory bucket; a run whose peak passed the limit it asked for did not
+    /// keep to it, so its verdict is the memory limit even when the kernel did not kill it.</summary>
+    private static ExecuteResult WithRequestedMemory(ExecuteResult result, int memoryMb)
+    {
+        var limit = memoryMb * 1024L * 1024;
+        if (result.Run is not { } run || run.PeakMemoryBytes <= limit || run.Status is not (ExecutionStatus.Ok or ExecutionStatus.RuntimeError or ExecutionStatus.OutputLimit))
+        {
+            return result;
+        }
+
+        return result with { Status = ExecutionStatus.MemoryLimit, Run = run with { Status = ExecutionStatus.MemoryLimit } };
+    }
+
+    private static ExecuteResult TimedOut(string language, TimeSpan elapsed) => new()
+    {
+        Language = language,
+        Status = ExecutionStatus.Timeout,
+        Stderr = "The run did not end within its timeouts plus the node's grace; its container was removed.",
+        WallTimeMs = elapsed.TotalMilliseconds,
+        Run = new CommandResult
+        {
+            Status = ExecutionStatus.Timeout,
+            Stderr = "The run did not end within its timeouts plus the node's grace; its container was removed.",
+            WallTimeMs = elapsed.TotalMilliseconds,
+        },
+    };
+
+    private async Task<Executor> TakeOrStartAsync((string Template, int MemoryMb) key, CancellationToken cancellationToken)
+    {
+        while (_idle.TryTake(key, out var idle))
+        {
+            _busy[idle] = 0;
+            if (!idle.Agent.IsClosed)
+            {
+                return idle;
+            }
+
+            _ = DiscardAsync(idle);
+        }
+
+        var started = await ConnectedContainer.StartAsync(_runtime, new ContainerSpec
+        {
+            Template = key.Template,
+            MemoryBytes = key.MemoryMb * 1024L * 1024,
             Cpu = _options.DefaultCpu,
             PidsLimit = _options.PidsLimit,
             WorkDirSizeMb = _options.WorkDirSizeMb,
             TmpSizeMb = _options.TmpSizeMb,
             Purpose = "executor",
-        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken).ConfigureAwait(false);
-        return new Executor(started.Container, started.Agent);
+        }, TimeSpan.FromSeconds(_runtimeOptions.AgentStartTimeoutSeconds), _logger, cancellationToken).ConfigureAwait(false);
+        var executor = new Executor(started.Container, started.Agent);
+        _busy[executor] = 0;
+        return executor;
     }
 
-    /// <summary>Resets the container after a run and keeps it for the next one, or removes it when the
-    /// reset fails or enough idle containers are kept already.</summary>
-    private async Task RecycleAsync(string template, int memoryMb, Executor executor)
+    /// <summary>Resets the container after a run and keeps it for the next one; removes it when the reset fails or
+    /// takes longer than ExecutorResetTimeoutMs, or when it does not fit the idle caps (then the executor idle
+    /// longest goes instead, if that is another one). The reset itself covers processes, files, /dev/shm and IPC.</summary>
+    private async Task RecycleAsync((string Template, int MemoryMb) key, Executor executor)
     {
+        var kept = false;
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.ExecutorResetTimeoutMs), _time);
+            await using var abort = timeout.Token.UnsafeRegister(static e => _ = ((Executor)e!).Agent.DisposeAsync(), executor).ConfigureAwait(false);
             await executor.Agent.RequestAsync(new ResetRequest(), timeout.Token).ConfigureAwait(false);
-            // /dev/shm is a tmpfs of Docker's, outside what the agent wipes; the user owns whatever is in it.
-            await executor.Agent.RequestAsync(new ExecRequest
+            if (!executor.Agent.IsClosed && !timeout.IsCancellationRequested)
             {
-                Argv = ["sh", "-c", "find /dev/shm -mindepth 1 -delete 2>/dev/null; true"],
-                Limits = new ExecLimits { TimeoutMs = 5_000 },
-            }, timeout.Token).ConfigureAwait(false);
-            var queue = _idle.GetOrAdd((template, memoryMb), _ => new ConcurrentQueue<Executor>());
-            if (queue.Count < _options.IdleExecutorsPerTemplate && !executor.Agent.IsClosed)
-            {
-                queue.Enqueue(executor);
-                return;
+                var evicted = _idle.Add(key, executor);
+                kept = !evicted.Contains(executor);
+                foreach (var old in evicted.Where(e => !ReferenceEquals(e, executor)))
+                {
+                    _ = DiscardAsync(old);
+                }
             }
         }
         catch (Exception e)
         {
             LogResetFailed(e, executor.Container.Id);
         }
-
-        await DiscardAsync(executor).ConfigureAwait(false);
-    }
-
-    private async Task DiscardAsync(Executor executor)
-    {
-        await executor.Agent.DisposeAsync().ConfigureAwait(false);
-        try
+        finally
         {
-            await runtime.RemoveAsync(executor.Container, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            LogResetFailed(e, executor.Container.Id);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var queue in _idle.Values)
-        {
-            while (queue.TryDequeue(out var executor))
+            if (kept)
+            {
+                _busy.TryRemove(executor, out _);
+            }
+            else
             {
                 await DiscardAsync(executor).ConfigureAwait(false);
             }
         }
     }
 
+    private async Task DiscardAsync(Executor executor)
+    {
+        try
+        {
+            await executor.Agent.DisposeAsync().ConfigureAwait(false);
+            await _runtime.RemoveAsync(executor.Container, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogRemoveFailed(e, executor.Container.Id);
+        }
+        finally
+        {
+            _busy.TryRemove(executor, out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var executor in _idle.Drain())
+        {
+            await DiscardAsync(executor).ConfigureAwait(false);
+        }
+    }
+
     [LoggerMessage(1, LogLevel.Warning, "Executor container {ContainerId} could not be reset; removing it")]
     private partial void LogResetFailed(Exception exception, string containerId);
+
+    [LoggerMessage(2, LogLevel.Warning, "Executor container {ContainerId} could not be removed")]
+    private partial void LogRemoveFailed(Exception exception, string containerId);
+
+    [LoggerMessage(3, LogLevel.Warning, "A one-shot run in executor {ContainerId} passed its deadline after {ElapsedMs:F0} ms; removing the container")]
+    private partial void LogDeadlinePassed(string containerId, double elapsedMs);
 }

@@ -36,6 +36,9 @@ internal sealed class NodeGrain(
             MaxSandboxes = options.Value.MaxSandboxesPerNode,
             WarmContainers = warmPool.TotalIdle + executors.IdleCount,
             Templates = [.. present.Keys],
+            Executors = executors.ExecutorCount,
+            RunningExecutions = executors.RunningExecutions,
+            MaxExecutions = executors.MaxExecutions,
         };
     }
 
@@ -45,13 +48,18 @@ internal sealed class NodeGrain(
     public async Task<TemplateInfo[]> GetTemplatesAsync() =>
         IsThisNode ? [.. (await templates.GetAsync(CancellationToken.None)).Values] : [];
 
-    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default)
+    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         if (!IsThisNode)
         {
             throw new NoCapacityException($"Node '{this.GetPrimaryKeyString()}' is not in the cluster.");
         }
 
-        return await executors.ExecuteAsync(request, await templates.GetAsync(cancellationToken), cancellationToken);
+        if (string.IsNullOrEmpty(tenant))
+        {
+            throw new SandboxValidationException("tenant", "A one-shot execution needs the tenant it runs for.");
+        }
+
+        return await executors.ExecuteAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
     }
 }

@@ -28,12 +28,11 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
     }
 
-    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default)
+    public async Task<string> PickExecutionNodeAsync(string language)
     {
-        var language = Languages.Normalize(request.Language)
-            ?? throw new SandboxValidationException("language", $"Unknown language '{request.Language}'; known languages: {string.Join(", ", Languages.All)}.");
-        var node = await PickNodeAsync(Languages.DefaultTemplate(language), forSandbox: false);
-        return await GrainFactory.GetGrain<INodeGrain>(node.Node).ExecuteAsync(request, cancellationToken);
+        var normalized = Languages.Normalize(language)
+            ?? throw new SandboxValidationException("language", $"Unknown language '{language}'; known languages: {string.Join(", ", Languages.All)}.");
+        return (await PickNodeAsync(Languages.DefaultTemplate(normalized), forSandbox: false)).Node;
     }
 
     public async Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant)
@@ -102,8 +101,9 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
             }
         }
 
-        var best = candidates.Min(n => n.Score);
-        var tied = candidates.Where(n => n.Score - best < 0.01).ToArray();
+        Func<NodeLoad, double> score = forSandbox ? n => n.Score : n => n.ExecutionScore;
+        var best = candidates.Min(score);
+        var tied = candidates.Where(n => score(n) - best < 0.01).ToArray();
         var chosen = tied[Random.Shared.Next(tied.Length)];
         if (forSandbox && _loads is not null)
         {

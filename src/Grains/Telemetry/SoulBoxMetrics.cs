@@ -16,6 +16,7 @@ public sealed class SoulBoxMetrics
     private readonly Counter<long> _poolMisses;
     private readonly Histogram<double> _containerStart;
     private readonly Counter<long> _sandboxesLost;
+    private readonly Counter<long> _executionsRefused;
 
     public SoulBoxMetrics(IMeterFactory meterFactory)
     {
@@ -28,6 +29,8 @@ public sealed class SoulBoxMetrics
         _poolMisses = meter.CreateCounter<long>("soulbox.pool.misses", "{claim}", "Sandbox creations that had to start a container.");
         _containerStart = meter.CreateHistogram<double>("soulbox.container.start.duration", "ms", "Docker create+start of a container.");
         _sandboxesLost = meter.CreateCounter<long>("soulbox.sandboxes.lost", "{sandbox}", "Sandboxes whose container died under them.");
+        _executionsRefused = meter.CreateCounter<long>("soulbox.executions.refused", "{execution}",
+            "One-shot executions not run or not waited for to the end, by reason: tenant_share (429), node_busy (503), too_large (413), deadline (agent silent past timeout + grace).");
         meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
         meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
         meter.CreateObservableCounter("soulbox.sandbox.cpu.time", () => SandboxCpuSeconds(), "s", "CPU time used by sandbox containers on this node (rate = cores in use).");
@@ -48,6 +51,8 @@ public sealed class SoulBoxMetrics
         _executions.Add(1, tags);
         _executionDuration.Record(elapsed.TotalMilliseconds, tags);
     }
+
+    public void ExecutionRefused(string reason) => _executionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void SandboxCreated(string template, TimeSpan elapsed, bool fromPool)
     {

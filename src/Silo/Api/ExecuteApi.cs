@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SoulBox.Grains;
+using SoulBox.Silo.Auth;
 
 namespace SoulBox.Silo.Api;
 
@@ -15,5 +16,5 @@ public static class ExecuteApi
     }
 
     internal static async Task<Ok<ExecuteResult>> ExecuteAsync(ExecuteRequest request, HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<ISandboxFactoryGrain>(0).ExecuteAsync(request, http.RequestAborted));
+        TypedResults.Ok(await grains.ExecuteAsync(request, http.Tenant(), http.RequestAborted));
 }

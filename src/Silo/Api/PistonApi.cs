@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SoulBox.Grains;
+using SoulBox.Silo.Auth;
 
 namespace SoulBox.Silo.Api;
 
@@ -98,7 +99,7 @@ public static class PistonApi
         }
 
         var memory = body.RunMemoryLimit is > 0 ? (int?)Math.Max(1, (int)Math.Ceiling(body.RunMemoryLimit.Value / (1024.0 * 1024))) : null;
-        var result = await factory.ExecuteAsync(new ExecuteRequest
+        var result = await grains.ExecuteAsync(new ExecuteRequest
         {
             Language = language,
             Files = [.. body.Files.Select(f => new SourceFile { Name = f!.Name, Content = f.Encoding == "hex" ? Convert.ToBase64String(Convert.FromHexString(f.Content!)) : f.Content!, Encoding = f.Encoding is "base64" or "hex" ? "base64" : "utf8" })],
@@ -110,7 +111,7 @@ public static class PistonApi
                 CompileTimeoutMs = body.CompileTimeout is > 0 ? (int)Math.Min(body.CompileTimeout.Value, int.MaxValue) : null,
                 MemoryMb = memory,
             },
-        }, http.RequestAborted);
+        }, http.Tenant(), http.RequestAborted);
 
         var compile = result.Compile is { } c ? Stage(c) : null;
         return TypedResults.Ok(new PistonResponse

@@ -18,7 +18,7 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
         }
 
         var problem = ToProblem(exception);
-        if (problem.Status >= 500 && exception is not (NoCapacityException or SiloUnavailableException or OrleansMessageRejectionException))
+        if (problem.Status >= 500 && exception is not (NoCapacityException or NodeBusyException or SiloUnavailableException or OrleansMessageRejectionException))
         {
             LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -27,6 +27,10 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
         if (exception is TenantLimitException)
         {
             httpContext.Response.Headers.RetryAfter = TenantLimitRetryAfterSeconds;
+        }
+        else if (exception is RetryLaterException retry)
+        {
+            httpContext.Response.Headers.RetryAfter = retry.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return await ProblemWriter.WriteAsync(httpContext, problem, exception);
@@ -54,6 +58,13 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
                         break;
                     case SandboxExpiredException x:
                         problem.Extensions["expiredAt"] = x.ExpiredAt;
+                        break;
+                    case RequestTooLargeException large:
+                        problem.Extensions["field"] = large.Field;
+                        problem.Extensions["limitBytes"] = large.LimitBytes;
+                        break;
+                    case RetryLaterException retry:
+                        problem.Extensions["retryAfterSeconds"] = retry.RetryAfterSeconds;
                         break;
                 }
 
