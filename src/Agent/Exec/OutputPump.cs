@@ -1,7 +1,9 @@
 namespace SoulBox.Agent.Exec;
 
 /// <summary>Copies a process output pipe to a consumer chunk by chunk as bytes arrive, up to a cap;
-/// past the cap it keeps draining (a blocked writer would never exit) and drops the bytes.</summary>
+/// past the cap it keeps draining (a blocked writer would never exit) and drops the bytes.
+/// The consumer applies back-pressure: while it waits (for the silo's credit) the pipe is not read, so the
+/// process blocks on a full pipe instead of its output piling up anywhere.</summary>
 internal static class OutputPump
 {
     public const int ChunkBytes = 64 * 1024;
