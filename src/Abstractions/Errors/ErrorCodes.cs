@@ -17,5 +17,7 @@ public static class ErrorCodes
     public const string AlreadyExists = "already_exists";
     public const string ContextNotFound = "context_not_found";
     public const string TooLarge = "too_large";
+    /// <summary>Too many requests in flight at once (per sandbox, or per tenant at the gateway); retry later.</summary>
+    public const string TooManyRequests = "too_many_requests";
     public const string Internal = "internal";
 }

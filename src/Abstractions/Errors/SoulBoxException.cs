@@ -65,3 +65,12 @@ public sealed class SandboxFileException(string code, string path, string messag
 [GenerateSerializer, Alias("soulbox.NoCapacityException")]
 public sealed class NoCapacityException(string message)
     : SoulBoxException(ErrorCodes.NoCapacity, message);
+
+/// <summary>Too many requests are in flight at once (on one sandbox, or for one tenant at the gateway). Nothing was
+/// done; retry after <see cref="RetryAfterSeconds"/> (the HTTP gateway answers 429 with that Retry-After).</summary>
+[GenerateSerializer, Alias("soulbox.TooManyRequestsException")]
+public sealed class TooManyRequestsException(string message, int retryAfterSeconds = 1)
+    : SoulBoxException(ErrorCodes.TooManyRequests, message)
+{
+    [Id(0)] public int RetryAfterSeconds { get; private set; } = retryAfterSeconds;
+}

@@ -56,6 +56,10 @@ internal sealed class NodeProcess : IAsyncDisposable
         // measure the limiter, not the node (they are a policy setting, not a capacity).
         start.Environment["SoulBox__Limits__RequestsPerSecond"] = "0";
         start.Environment["SoulBox__Limits__MaxSandboxes"] = "0";
+        // Up to 1,000 users share at most MaxSandboxes sandboxes: the per-tenant and per-sandbox in-flight limits
+        // would turn the throughput levels into 429s (they bound a hostile tenant, not the node's capacity).
+        start.Environment["SoulBox__Limits__MaxInFlight"] = "0";
+        start.Environment["SoulBox__Sandbox__MaxRequestsInFlight"] = "0";
         foreach (var (key, value) in extraEnv)
         {
             start.Environment[key] = value;

@@ -59,6 +59,24 @@ public sealed class SandboxOptions
     /// <summary>Idle one-shot executor containers kept per template after use. Default 2.</summary>
     public int IdleExecutorsPerTemplate { get; set; } = 2;
 
+    /// <summary>Requests one sandbox runs at once (code runs, commands, file operations, downloads); one more is
+    /// refused with <see cref="TooManyRequestsException"/> (HTTP 429). Bounds what one sandbox can make this node hold
+    /// (each request buffers at most one credit window of output). Default 32; 0 = no limit.</summary>
+    public int MaxRequestsInFlight { get; set; } = 32;
+
+    /// <summary>Largest file a download may return: checked against the file's size before the first byte and
+    /// counted while streaming (a FIFO or a file that grows has no honest size). Over it: error too_large (HTTP 413).
+    /// Default 1 GiB.</summary>
+    public long MaxDownloadBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Output bytes the runs of one tenant's sandboxes may hold on this node at once for their results
+    /// (what a run printed is kept until it ends, up to its per-stream cap). Past it, further output still streams
+    /// to the caller but is left out of the result, which is marked truncated. Default 64 MiB.</summary>
+    public long MaxRetainedOutputBytesPerTenant { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The same bound for all tenants together on this node. Default 256 MiB.</summary>
+    public long MaxRetainedOutputBytesPerNode { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Metadata entries per sandbox, and the length of each key and value.</summary>
     public int MaxMetadataEntries { get; set; } = 32;
 
@@ -73,5 +91,9 @@ public sealed class SandboxOptions
         if (DefaultMaxOutputBytes <= 0 || DefaultMaxOutputBytes > MaxOutputBytes) yield return $"{SectionName}:DefaultMaxOutputBytes must be positive and at most MaxOutputBytes.";
         if (MaxSandboxesPerNode <= 0) yield return $"{SectionName}:MaxSandboxesPerNode must be positive.";
         if (MaxConcurrentExecutions <= 0) yield return $"{SectionName}:MaxConcurrentExecutions must be positive.";
+        if (MaxRequestsInFlight < 0) yield return $"{SectionName}:MaxRequestsInFlight must not be negative (0 = no limit).";
+        if (MaxDownloadBytes <= 0) yield return $"{SectionName}:MaxDownloadBytes must be positive.";
+        if (MaxRetainedOutputBytesPerTenant < MaxOutputBytes) yield return $"{SectionName}:MaxRetainedOutputBytesPerTenant must be at least MaxOutputBytes.";
+        if (MaxRetainedOutputBytesPerNode < MaxRetainedOutputBytesPerTenant) yield return $"{SectionName}:MaxRetainedOutputBytesPerNode must be at least MaxRetainedOutputBytesPerTenant.";
     }
 }

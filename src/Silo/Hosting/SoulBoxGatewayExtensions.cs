@@ -66,7 +66,7 @@ public static class SoulBoxGatewayExtensions
         return builder;
     }
 
-    /// <summary>Problem details, authentication, authorization and rate limiting, in that order; and, without
+    /// <summary>Problem details, authentication, authorization, rate limiting and the in-flight limit, in that order; and, without
     /// API keys, a check that the server really listens on loopback only.</summary>
     public static WebApplication UseSoulBoxGateway(this WebApplication app)
     {
@@ -74,6 +74,7 @@ public static class SoulBoxGatewayExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<TenantInFlightLimiter>();
         if (!app.Services.GetRequiredService<AuthOptions>().KeysRequired)
         {
             app.Lifetime.ApplicationStarted.Register(() => LoopbackGuard.CheckBound(
@@ -86,9 +87,10 @@ public static class SoulBoxGatewayExtensions
     /// <summary>Whether this node serves the HTTP API (role gateway or both).</summary>
     public static bool IsSoulBoxGateway(this WebApplication app) => app.Services.GetRequiredService<SoulBoxNodeOptions>().IsGateway;
 
-    /// <summary>An authenticated tenant, held to its request rate.</summary>
+    /// <summary>An authenticated tenant, held to its request rate and its requests in flight.</summary>
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AuthExtensions.TenantPolicy).RequireRateLimiting(AuthExtensions.TenantRateLimit);
+        builder.RequireAuthorization(AuthExtensions.TenantPolicy).RequireRateLimiting(AuthExtensions.TenantRateLimit)
+            .WithMetadata(TenantInFlightLimiter.Marker);
 
     /// <summary>The OpenAPI document at /openapi/v1.json and its browsable reference at /reference (served from this
     /// node; no outside assets).</summary>

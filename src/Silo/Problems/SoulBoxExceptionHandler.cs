@@ -28,6 +28,10 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
         {
             httpContext.Response.Headers.RetryAfter = TenantLimitRetryAfterSeconds;
         }
+        else if (exception is TooManyRequestsException busy)
+        {
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, busy.RetryAfterSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         return await ProblemWriter.WriteAsync(httpContext, problem, exception);
     }
