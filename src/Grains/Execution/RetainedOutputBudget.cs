@@ -10,8 +10,10 @@ namespace SoulBox.Grains.Execution;
 /// otherwise add up to gigabytes. Each run takes bytes from its tenant's share and from the node's as it keeps
 /// them, and gives them back when it ends. A run that cannot take more keeps streaming but leaves the rest out of
 /// its result (marked truncated): refusing the output would instead stall the run, and waiting for room could
-/// deadlock runs that each hold part of it. One tenant at its share leaves the others theirs.</summary>
-internal sealed class RetainedOutputBudget(IOptions<SandboxOptions> options)
+/// deadlock runs that each hold part of it. One tenant at its share leaves the others theirs. The HTTP gateway
+/// charges a finished result to the same account while it writes it to a slow caller (<see cref="Lease.Charge"/>):
+/// a tenant whose answers pile up unread gets results without their output, not a node out of memory.</summary>
+public sealed class RetainedOutputBudget(IOptions<SandboxOptions> options)
 {
     private readonly long _perTenant = options.Value.MaxRetainedOutputBytesPerTenant;
     private readonly long _perNode = options.Value.MaxRetainedOutputBytesPerNode;
@@ -59,6 +61,15 @@ internal sealed class RetainedOutputBudget(IOptions<SandboxOptions> options)
         {
             _budget = budget;
             _tenant = tenant;
+        }
+
+        /// <summary>Charges bytes that are already held (a result being written), even past the limits: the
+        /// tenant's further runs then keep nothing until they are given back.</summary>
+        public void Charge(long bytes)
+        {
+            Interlocked.Add(ref _tenant.Value, bytes);
+            Interlocked.Add(ref _budget._node, bytes);
+            _held += bytes;
         }
 
         public bool TryTake(long bytes)

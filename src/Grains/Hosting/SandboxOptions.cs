@@ -71,8 +71,10 @@ public sealed class SandboxOptions
 
     /// <summary>Output bytes the runs of one tenant's sandboxes may hold on this node at once for their results
     /// (what a run printed is kept until it ends, up to its per-stream cap). Past it, further output still streams
-    /// to the caller but is left out of the result, which is marked truncated. Default 64 MiB.</summary>
-    public long MaxRetainedOutputBytesPerTenant { get; set; } = 64L * 1024 * 1024;
+    /// to the caller but is left out of the result, which is marked truncated; a finished result counts until the
+    /// gateway has written it. The node holds about five times this in memory (UTF-16 text, the result string, its
+    /// JSON). Default 32 MiB: both streams of one run at the largest cap.</summary>
+    public long MaxRetainedOutputBytesPerTenant { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>The same bound for all tenants together on this node. Default 256 MiB.</summary>
     public long MaxRetainedOutputBytesPerNode { get; set; } = 256L * 1024 * 1024;

@@ -48,7 +48,7 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
         services.AddSingleton<ExecutorPool>();
-        services.AddSingleton<RetainedOutputBudget>();
+        services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<WarmContainerPool>();
         services.AddSingleton<DemandPredictor>();

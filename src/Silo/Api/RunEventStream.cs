@@ -76,10 +76,12 @@ internal sealed class RunEventStream : IResult, IStatusCodeHttpResult, IContentT
                 var item = _events.Current;
                 if (item.CodeResult is { } code)
                 {
+                    using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(code.Stdout, code.Stderr));
                     await WriteAsync(response, "result", JsonSerializer.SerializeToUtf8Bytes(code, json), aborted);
                 }
                 else if (item.CommandResult is { } command)
                 {
+                    using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(command.Stdout, command.Stderr));
                     await WriteAsync(response, "result", JsonSerializer.SerializeToUtf8Bytes(command, json), aborted);
                 }
                 else

@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Orleans.Dashboard;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
+using SoulBox.Grains.Execution;
 using SoulBox.Silo.Api;
 using SoulBox.Silo.Auth;
 using SoulBox.Silo.Problems;
@@ -55,6 +57,8 @@ public static class SoulBoxGatewayExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddSingleton<SandboxAccess>();
+        // A worker node shares the budget its runs use; a gateway-only node bounds the results it writes with its own.
+        builder.Services.TryAddSingleton<RetainedOutputBudget>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "SoulBox API";
