@@ -6,7 +6,9 @@ namespace SoulBox.Agent.Exec;
 /// process blocks on a full pipe instead of its output piling up anywhere.</summary>
 internal static class OutputPump
 {
-    public const int ChunkBytes = 64 * 1024;
+    /// <summary>32 KiB: the silo turns each chunk into text of twice its size, which stays below .NET's large-object
+    /// threshold (85 000 bytes) at this size, so a flood of output is cheap young garbage there, not a swollen heap.</summary>
+    public const int ChunkBytes = 32 * 1024;
 
     /// <summary>Returns true when output was dropped because of <paramref name="maxBytes"/>.</summary>
     public static async Task<bool> PumpAsync(Stream source, long maxBytes, Func<ReadOnlyMemory<byte>, ValueTask> emit, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using SoulBox.Agent.Protocol;
 
@@ -29,15 +30,26 @@ internal sealed class OutputCollector(long maxBytesPerStream = long.MaxValue, Re
     /// <summary>Adds a chunk and returns its text as an event (null when the chunk ended mid-character).</summary>
     public RunEvent? Add(OutputStream stream, byte[] payload)
     {
+        // A pooled buffer: a fresh one per 64 KiB chunk would be a large-object allocation each time, garbage that
+        // only a full collection frees, and floods of output would swell the node with it.
         var decoder = stream == OutputStream.Stdout ? _stdoutDecoder : _stderrDecoder;
-        var chars = new char[decoder.GetCharCount(payload, flush: false)];
-        var count = decoder.GetChars(payload, chars, flush: false);
-        if (count == 0)
+        var chars = ArrayPool<char>.Shared.Rent(Math.Max(1, decoder.GetCharCount(payload, flush: false)));
+        string text;
+        try
         {
-            return null;
+            var count = decoder.GetChars(payload, chars, flush: false);
+            if (count == 0)
+            {
+                return null;
+            }
+
+            text = new string(chars, 0, count);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
         }
 
-        var text = new string(chars, 0, count);
         var index = (int)stream;
         if (!_truncated[index] && _kept[index] + payload.Length <= maxBytesPerStream && (budget?.TryTake(payload.Length) ?? true))
         {
