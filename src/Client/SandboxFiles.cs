@@ -1,4 +1,5 @@
 using System.Text;
+using Orleans.Runtime;
 using SoulBox.Grains;
 
 namespace SoulBox.Client;
@@ -24,7 +25,8 @@ public sealed class SandboxFiles
     /// <summary>Copies a file into <paramref name="destination"/> chunk by chunk (large files never sit whole in memory).</summary>
     public async Task ReadToAsync(string path, Stream destination, CancellationToken cancellationToken = default)
     {
-        await foreach (var chunk in _grain.ReadFileAsync(path, cancellationToken).ConfigureAwait(false))
+        // Two chunks per grain answer: the node never gathers a whole file's ready chunks into one message.
+        await foreach (var chunk in _grain.ReadFileAsync(path, cancellationToken).WithBatchSize(2).ConfigureAwait(false))
         {
             await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
         }

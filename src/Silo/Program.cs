@@ -13,7 +13,7 @@ app.UseSoulBoxGateway();
 app.MapDefaultEndpoints();
 if (app.IsSoulBoxGateway())
 {
-    var v1 = app.MapGroup("/v1").RequireTenant();
+    var v1 = app.MapGroup("/v1").RequireTenant().AddEndpointFilter(RetainedResults.FilterAsync);
     v1.MapTemplateApi();
     v1.MapSandboxApi();
     v1.MapRunApi();

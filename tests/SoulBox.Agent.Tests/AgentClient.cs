@@ -18,6 +18,7 @@ public sealed class AgentClient : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<long, Channel<Received>> _pending = new();
+    private readonly ConcurrentDictionary<long, CreditLedger> _credit = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Task _readLoop;
     private long _nextId;
@@ -48,6 +49,14 @@ public sealed class AgentClient : IAsyncDisposable
     }
 
     public TimeSpan Now => _clock.Elapsed;
+
+    /// <summary>Hand credit back as events arrive, as a fast consumer would (default). Off, the agent stops after
+    /// one window of each request's streaming events until <see cref="GrantAsync"/>.</summary>
+    public bool AutoCredit { get; set; } = true;
+
+    /// <summary>Hands a request credit back by hand.</summary>
+    public Task GrantAsync(long targetId, int bytes) =>
+        SendRawAsync(new CreditRequest(targetId, bytes) { Id = Interlocked.Increment(ref _nextId) });
 
     /// <summary>Sends a request (assigning its id) and returns the stream of its events.</summary>
     public async Task<(long Id, ChannelReader<Received> Events)> SendAsync(AgentRequest request, byte[]? payload = null)
@@ -137,10 +146,17 @@ public sealed class AgentClient : IAsyncDisposable
                     if (_pending.TryGetValue(frame.Header.Id, out var channel))
                     {
                         channel.Writer.TryWrite(new Received(frame.Header, frame.Payload, _clock.Elapsed));
+                        if (AutoCredit && !frame.Header.IsTerminal
+                            && _credit.GetOrAdd(frame.Header.Id, _ => new CreditLedger()).Consume(AgentProtocol.CreditCost(frame.Payload.Length)) is > 0 and var grant)
+                        {
+                            _ = GrantAsync(frame.Header.Id, grant);
+                        }
+
                         if (frame.Header.IsTerminal)
                         {
                             channel.Writer.TryComplete();
                             _pending.TryRemove(frame.Header.Id, out _);
+                            _credit.TryRemove(frame.Header.Id, out _);
                         }
                     }
                 }

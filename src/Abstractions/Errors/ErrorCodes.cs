@@ -20,5 +20,7 @@ public static class ErrorCodes
     public const string TooLarge = "too_large";
     /// <summary>A tenant asked for more one-shot runs at once than its share of a node (429, Retry-After).</summary>
     public const string TenantShareExceeded = "tenant_share_exceeded";
+    /// <summary>Too many requests in flight at once (per sandbox, or per tenant at the gateway); retry later.</summary>
+    public const string TooManyRequests = "too_many_requests";
     public const string Internal = "internal";
 }

@@ -94,3 +94,9 @@ public sealed class TenantShareExceededException(string message, int retryAfterS
 [GenerateSerializer, Alias("soulbox.NodeBusyException")]
 public sealed class NodeBusyException(string message, int retryAfterSeconds)
     : RetryLaterException(ErrorCodes.NoCapacity, message, retryAfterSeconds);
+
+/// <summary>Too many requests are in flight at once (on one sandbox, or for one tenant at the gateway). Nothing was
+/// done; retry after <see cref="RetryLaterException.RetryAfterSeconds"/> (the HTTP gateway answers 429 with that Retry-After).</summary>
+[GenerateSerializer, Alias("soulbox.TooManyRequestsException")]
+public sealed class TooManyRequestsException(string message, int retryAfterSeconds = 1)
+    : RetryLaterException(ErrorCodes.TooManyRequests, message, retryAfterSeconds);

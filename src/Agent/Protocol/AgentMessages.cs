@@ -13,12 +13,31 @@ namespace SoulBox.Agent.Protocol;
 // the payload carries raw bytes (stdin, output chunks, file content) so they are
 // never base64-encoded. Requests and events are matched by Id: one request yields
 // zero or more streaming events and exactly one terminal event (see IsTerminal).
+//
+// Flow control: every streaming (non-terminal) event costs credit (AgentProtocol.CreditCost: its payload
+// plus a fixed overhead). The agent has AgentProtocol.CreditWindowBytes of credit per request and waits
+// when it is spent; the silo hands credit back with CreditRequests as its consumer takes events (see
+// CreditLedger). So a slow reader slows the agent (and the user's process, blocked on a full pipe), never
+// the silo's heap; and an agent that sends past its window has broken the protocol.
 
 public static class AgentProtocol
 {
-    public const int Version = 1;
+    /// <summary>2: credit-based flow control (<see cref="CreditRequest"/>).</summary>
+    public const int Version = 2;
     public const int MaxFrameBytes = 8 * 1024 * 1024;
     public const int MaxPayloadChunkBytes = 1024 * 1024;
+
+    /// <summary>Credit the agent starts each request with: the most streaming-event bytes (see
+    /// <see cref="CreditCost"/>) it may have sent that the silo has not handed back. Two file chunks: a download
+    /// keeps one chunk in flight while the caller takes the other, and a silo holds at most this much per request.</summary>
+    public const int CreditWindowBytes = 2 * (MaxPayloadChunkBytes + CreditFrameOverheadBytes);
+
+    /// <summary>What every streaming event costs on top of its payload, so that empty or tiny events cannot
+    /// pile up without bound either (a window holds at most CreditWindowBytes / this many events).</summary>
+    public const int CreditFrameOverheadBytes = 256;
+
+    /// <summary>Credit a streaming event with <paramref name="payloadBytes"/> of payload costs; terminal events are free.</summary>
+    public static int CreditCost(int payloadBytes) => payloadBytes + CreditFrameOverheadBytes;
 
     /// <summary>Socket file name inside the per-sandbox directory (mounted at <see cref="ContainerRunDirectory"/>).</summary>
     public const string SocketFileName = "agent.sock";
@@ -34,6 +53,7 @@ public static class AgentProtocol
 [JsonDerivedType(typeof(ExecRequest), "exec")]
 [JsonDerivedType(typeof(StdinRequest), "stdin")]
 [JsonDerivedType(typeof(CancelRequest), "cancel")]
+[JsonDerivedType(typeof(CreditRequest), "credit")]
 [JsonDerivedType(typeof(CreateContextRequest), "context.create")]
 [JsonDerivedType(typeof(DeleteContextRequest), "context.delete")]
 [JsonDerivedType(typeof(RunCodeRequest), "code.run")]
@@ -89,6 +109,11 @@ public sealed record StdinRequest(long TargetId, bool Close) : AgentRequest;
 
 /// <summary>Cancels a running exec or code run; it ends with its normal terminal event (Cancelled = true).</summary>
 public sealed record CancelRequest(long TargetId) : AgentRequest;
+
+/// <summary>Hands <paramref name="Bytes"/> of credit back to a running request (TargetId): the silo's consumer has
+/// taken that much of its streamed events. Not answered (it would double the frames of a download); credit for a
+/// finished or unknown request is ignored.</summary>
+public sealed record CreditRequest(long TargetId, int Bytes) : AgentRequest;
 
 /// <summary>Starts a persistent kernel ("python" or "javascript"). Answered by <see cref="ContextCreatedEvent"/>.</summary>
 public sealed record CreateContextRequest(string Language, string? Cwd) : AgentRequest;
@@ -227,6 +252,8 @@ public static class AgentErrorCodes
     /// <summary>A run (exec or kernel) could not be killed within the agent's grace: its processes may
     /// still run. The sandbox can no longer be trusted to be idle; the silo gives it up as lost.</summary>
     public const string KillFailed = "kill_failed";
+    /// <summary>The request was cancelled (by a CancelRequest or its connection closing) before it could finish.</summary>
+    public const string Cancelled = "cancelled";
     public const string Internal = "internal";
 }
 

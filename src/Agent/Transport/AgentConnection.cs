@@ -10,11 +10,14 @@ using SoulBox.Agent.Worker;
 namespace SoulBox.Agent.Transport;
 
 /// <summary>One silo connection: a framing read loop that dispatches every request to the worker
-/// concurrently, a writer serialised by a lock, and the cancellation map of running requests.</summary>
+/// concurrently, a writer serialised by a lock, and the cancellation and credit maps of running requests.
+/// Credit waits happen in each request's <see cref="RequestSink"/>, never under the writer lock and never on
+/// the read loop, so one request waiting for its slow reader holds up no other.</summary>
 internal sealed class AgentConnection(Socket socket, WorkerServices services, int number)
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<long, CreditWindow> _credit = new();
     private readonly CancellationTokenSource _closed = new();
     private readonly RequestRouter _router = new(services);
     private PipeWriter? _writer;
@@ -121,9 +124,16 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
 
     private void Dispatch(AgentRequest request, byte[] payload)
     {
-        var sink = new RequestSink(this, request.Id);
         switch (request)
         {
+            case CreditRequest grant:
+                // Not answered; credit for a request that already ended has nothing left to release.
+                if (_credit.TryGetValue(grant.TargetId, out var window))
+                {
+                    window.Grant(grant.Bytes);
+                }
+
+                return;
             case HelloRequest:
                 _ = SendAsync(new HelloEvent(AgentProtocol.Version, AgentOptions.Version, Environment.ProcessId) { Id = request.Id });
                 return;
@@ -134,7 +144,7 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
                     target.Cancel();
                 }
 
-                _ = sink.SendAsync(new OkEvent());
+                _ = new RequestSink(this, request.Id).SendAsync(new OkEvent());
                 return;
         }
 
@@ -142,12 +152,18 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
         if (!_running.TryAdd(request.Id, cancellation))
         {
             cancellation.Dispose();
-            _ = sink.SendAsync(new ErrorEvent(AgentErrorCodes.BadRequest, $"Request id {request.Id} is already running."));
+            _ = new RequestSink(this, request.Id).SendAsync(new ErrorEvent(AgentErrorCodes.BadRequest, $"Request id {request.Id} is already running."));
             return;
         }
 
+        var credit = new CreditWindow();
+        _credit[request.Id] = credit;
+        var sink = new RequestSink(this, request.Id, credit, cancellation.Token);
         _router.Start(request, payload, sink, cancellation.Token).ContinueWith(_ =>
         {
+            // Output still waiting for credit (a pipe drained after the exit event) is dropped now.
+            _credit.TryRemove(request.Id, out var _);
+            credit.Close();
             _running.TryRemove(request.Id, out var _);
             cancellation.Dispose();
         }, TaskScheduler.Default);
@@ -205,6 +221,11 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
             catch (ObjectDisposedException)
             {
             }
+        }
+
+        foreach (var credit in _credit.Values)
+        {
+            credit.Close();
         }
 
         await _writeLock.WaitAsync().ConfigureAwait(false);

@@ -3,9 +3,44 @@ using SoulBox.Agent.Worker;
 
 namespace SoulBox.Agent.Transport;
 
-/// <summary>The events of one request: stamps the request id and writes through the connection.</summary>
-internal sealed class RequestSink(AgentConnection connection, long requestId) : IEventSink
+/// <summary>The events of one request: stamps the request id, spends the request's credit on every streaming event
+/// (waiting while the silo's consumer is behind; the connection's writer lock is not held meanwhile, so other
+/// requests keep flowing), and writes through the connection. A streaming event that gets no credit before the
+/// request is cancelled, its connection closes or <paramref name="window"/> is closed is dropped; nothing is
+/// written after the terminal event.</summary>
+internal sealed class RequestSink(AgentConnection connection, long requestId, CreditWindow? window = null, CancellationToken requestCancelled = default) : IEventSink
 {
-    public ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default) =>
-        connection.SendAsync(agentEvent with { Id = requestId }, payload);
+    private volatile bool _ended;
+
+    public ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
+    {
+        if (_ended)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (agentEvent.IsTerminal)
+        {
+            _ended = true;
+            return connection.SendAsync(agentEvent with { Id = requestId }, payload);
+        }
+
+        if (window is null)
+        {
+            return connection.SendAsync(agentEvent with { Id = requestId }, payload);
+        }
+
+        var credit = window.TakeAsync(AgentProtocol.CreditCost(payload.Length), requestCancelled, cancellationToken);
+        return credit.IsCompletedSuccessfully
+            ? (credit.Result ? connection.SendAsync(agentEvent with { Id = requestId }, payload) : ValueTask.CompletedTask)
+            : SendAfterCreditAsync(credit, agentEvent, payload);
+    }
+
+    private async ValueTask SendAfterCreditAsync(ValueTask<bool> credit, AgentEvent agentEvent, ReadOnlyMemory<byte> payload)
+    {
+        if (await credit.ConfigureAwait(false) && !_ended)
+        {
+            await connection.SendAsync(agentEvent with { Id = requestId }, payload).ConfigureAwait(false);
+        }
+    }
 }

@@ -59,10 +59,13 @@ internal sealed class CodeHandler(WorkerServices services)
         }
 
         var kernel = context.Kernel ??= await Kernels.StartKernelAsync(context).ConfigureAwait(false);
-        var turn = new KernelTurn((stream, chunk) => sink.SendAsync(new OutputEvent(stream), chunk), MaxOutputBytesPerStream);
         var timeoutMs = request.TimeoutMs > 0 ? request.TimeoutMs : DefaultTimeoutMs;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(timeoutMs));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        // Output waits for the silo's credit (the kernel blocks on a full pipe meanwhile) until the run times out or
+        // is cancelled; then it is dropped so the turn can close and the kernel be stopped.
+        var ended = linked.Token;
+        var turn = new KernelTurn((stream, chunk) => sink.SendAsync(new OutputEvent(stream), chunk, ended), MaxOutputBytesPerStream);
         CodeError error;
         var cancelled = false;
         try

@@ -26,42 +26,68 @@ internal sealed class ExecHandler(WorkerServices services)
             new ProcessLimits(limits.MaxOpenFiles, limits.MaxFileBytes, limits.MaxProcesses));
         var stdinTask = session.PumpAsync(process.Stdin);
 
-        // Once the exit event is decided no output may follow it, even from a pipe we gave up on.
+        // Once the exit event is decided no output may follow it, even from a pipe we gave up on. Output waiting for
+        // credit when the run times out or is cancelled is dropped (the token), so the kill is never held up by a
+        // slow reader.
         var closed = 0;
-        Func<ReadOnlyMemory<byte>, ValueTask> Emit(OutputStream stream) =>
-            chunk => Volatile.Read(ref closed) == 0 ? sink.SendAsync(new OutputEvent(stream), chunk) : ValueTask.CompletedTask;
-        var stdoutTask = OutputPump.PumpAsync(process.Stdout, limits.MaxOutputBytesPerStream, Emit(OutputStream.Stdout), CancellationToken.None);
-        var stderrTask = OutputPump.PumpAsync(process.Stderr, limits.MaxOutputBytesPerStream, Emit(OutputStream.Stderr), CancellationToken.None);
-
-        var timedOut = false;
-        var cancelled = false;
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, limits.TimeoutMs))))
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, limits.TimeoutMs)));
+        // A run that passes its output cap is ended there, like Piston and Judge0 do: the rest would only be dropped,
+        // and a flood would otherwise burn its CPU until the timeout. It ends as an output limit, not a timeout.
+        using var capReached = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken, capReached.Token);
+        var ended = linked.Token;
+        var emitting = 0;
+        async ValueTask EmitAsync(OutputStream stream, ReadOnlyMemory<byte> chunk)
         {
+            Interlocked.Increment(ref emitting);
             try
             {
-                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+                await sink.SendAsync(new OutputEvent(stream), chunk, ended).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            finally
             {
-                cancelled = cancellationToken.IsCancellationRequested;
-                timedOut = !cancelled;
-                if (!await services.KillRunAsync(process).ConfigureAwait(false))
-                {
-                    Interlocked.Exchange(ref closed, 1);
-                    session.Complete();
-                    throw new AgentException(AgentErrorCodes.KillFailed,
-                        $"The command's processes could not be killed within {RunKiller.Grace.TotalSeconds:0} s of its {(timedOut ? "timeout" : "cancellation")}.");
-                }
+                Interlocked.Decrement(ref emitting);
             }
         }
 
-        // The helper killed whatever the program left behind before it exited, so the pipes close now.
+        Func<ReadOnlyMemory<byte>, ValueTask> Emit(OutputStream stream) =>
+            chunk => Volatile.Read(ref closed) == 0 ? EmitAsync(stream, chunk) : ValueTask.CompletedTask;
+        void OnCapReached() => capReached.Cancel();
+        var stdoutTask = OutputPump.PumpAsync(process.Stdout, limits.MaxOutputBytesPerStream, Emit(OutputStream.Stdout), CancellationToken.None, OnCapReached);
+        var stderrTask = OutputPump.PumpAsync(process.Stderr, limits.MaxOutputBytesPerStream, Emit(OutputStream.Stderr), CancellationToken.None, OnCapReached);
+
+        var timedOut = false;
+        var cancelled = false;
+        try
+        {
+            await process.WaitForExitAsync(ended).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            cancelled = cancellationToken.IsCancellationRequested;
+            timedOut = timeout.IsCancellationRequested && !cancelled;
+            if (!await services.KillRunAsync(process).ConfigureAwait(false))
+            {
+                Interlocked.Exchange(ref closed, 1);
+                session.Complete();
+                var why = cancelled ? "cancellation" : timedOut ? "timeout" : "output limit";
+                throw new AgentException(AgentErrorCodes.KillFailed,
+                    $"The command's processes could not be killed within {RunKiller.Grace.TotalSeconds:0} s of its {why}.");
+            }
+        }
+
+        // The helper killed whatever the program left behind before it exited, so the pipes close now. What is left in
+        // them still goes out: a pump waiting for credit (a slow reader) is given time until the run's own timeout;
+        // only pipes that stay open with nobody waiting on the reader are given up on.
         var wallTime = stopwatch.Elapsed.TotalMilliseconds;
         var outputs = Task.WhenAll(stdoutTask, stderrTask);
-        if (await Task.WhenAny(outputs, Task.Delay(DrainGrace)).ConfigureAwait(false) != outputs)
+        while (await Task.WhenAny(outputs, Task.Delay(DrainGrace)).ConfigureAwait(false) != outputs)
         {
-            AgentLog.Info($"exec {request.Id}: output pipes still open {DrainGrace.TotalSeconds} s after exit; giving up on them");
+            if (Volatile.Read(ref emitting) == 0)
+            {
+                AgentLog.Info($"exec {request.Id}: output pipes still open {DrainGrace.TotalSeconds} s after exit; giving up on them");
+                break;
+            }
         }
 
         Interlocked.Exchange(ref closed, 1);

@@ -2,9 +2,13 @@ using SoulBox.Agent.Protocol;
 
 namespace SoulBox.Agent.Worker;
 
-/// <summary>Where a handler sends the events of one request; the transport stamps the request id
-/// and serialises writers on the connection.</summary>
+/// <summary>Where a handler sends the events of one request; the transport stamps the request id, holds streaming
+/// events to the request's credit (so a slow reader slows the handler, see AgentProtocol.CreditWindowBytes) and
+/// serialises writers on the connection.</summary>
 internal interface IEventSink
 {
-    ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default);
+    /// <summary>Sends one event. A streaming event waits for credit; it is dropped, not sent, when the request is
+    /// cancelled, its connection closes, or <paramref name="cancellationToken"/> is cancelled first (a run's own
+    /// timeout: its output no longer matters once it is being killed).</summary>
+    ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default);
 }

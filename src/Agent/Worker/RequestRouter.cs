@@ -93,6 +93,11 @@ internal sealed class RequestRouter(WorkerServices services)
         {
             error = new ErrorEvent(AgentErrorCodes.NotFound, e.Message);
         }
+        catch (OperationCanceledException)
+        {
+            // Cancelled by the silo (or its connection closing) while the handler waited or read: not a fault.
+            error = new ErrorEvent(AgentErrorCodes.Cancelled, $"Request {request.Id} was cancelled.");
+        }
         catch (Exception e)
         {
             AgentLog.Info($"request {request.Id} ({request.GetType().Name}) failed: {e}");

@@ -62,6 +62,10 @@ internal sealed class NodeProcess : IAsyncDisposable
         start.Environment["SoulBox__Sandbox__TenantExecutionShare"] = "1";
         start.Environment["SoulBox__Sandbox__MaxQueuedExecutionsPerTenant"] = "100000";
         start.Environment["SoulBox__Sandbox__ExecutionQueueTimeoutMs"] = "600000";
+        // Up to 1,000 users share at most MaxSandboxes sandboxes: the per-tenant and per-sandbox in-flight limits
+        // would turn the throughput levels into 429s (they bound a hostile tenant, not the node's capacity).
+        start.Environment["SoulBox__Limits__MaxInFlight"] = "0";
+        start.Environment["SoulBox__Sandbox__MaxRequestsInFlight"] = "0";
         foreach (var (key, value) in extraEnv)
         {
             start.Environment[key] = value;

@@ -10,16 +10,19 @@ using SoulBox.Agent.Protocol;
 namespace SoulBox.Grains.AgentClient;
 
 /// <summary>The silo's end of one persistent, multiplexed connection to a sandbox's agent. Many requests
-/// run at once; each gets its events through its own channel, matched by request id. When the connection
-/// drops (container killed, agent gone), every pending request fails with <see cref="AgentConnectionLostException"/>
-/// and <see cref="Closed"/> completes.</summary>
+/// run at once; each gets its events through its own bounded channel, matched by request id, and hands the
+/// agent credit back as its consumer takes them (<see cref="CreditLedger"/>), so the agent never has more than
+/// <see cref="AgentProtocol.CreditWindowBytes"/> of one request's output in this silo and the read loop never waits
+/// for a slow consumer. An agent that sends past a window broke the protocol: the connection is closed rather than
+/// anything buffered. When the connection drops (container killed, agent gone), every pending request fails with
+/// <see cref="AgentConnectionLostException"/> and <see cref="Closed"/> completes.</summary>
 public sealed partial class AgentConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, Channel<AgentFrame<AgentEvent>>> _pending = new();
+    private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
     private readonly Task _readLoop;
@@ -101,14 +104,15 @@ public sealed partial class AgentConnection : IAsyncDisposable
 
     /// <summary>Sends a request and yields its events up to and including the terminal one. Cancelling the
     /// token sends a CancelRequest and keeps reading until the agent ends the request, so nothing keeps
-    /// running in the container behind the caller's back.</summary>
+    /// running in the container behind the caller's back; so does leaving the enumeration early.</summary>
     public async IAsyncEnumerable<AgentFrame<AgentEvent>> StreamAsync(AgentRequest request, ReadOnlyMemory<byte> payload, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _nextId);
         request = request with { Id = id };
-        var channel = Channel.CreateUnbounded<AgentFrame<AgentEvent>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _pending[id] = channel;
-        var cancelSent = false;
+        var pending = new PendingRequest();
+        _pending[id] = pending;
+        var cancelSent = 0;
+        var ended = false;
         try
         {
             if (_closed.Task.IsCompleted)
@@ -117,26 +121,37 @@ public sealed partial class AgentConnection : IAsyncDisposable
             }
 
             await SendAsync(request, payload, CancellationToken.None).ConfigureAwait(false);
-            await using var registration = cancellationToken.Register(() =>
-            {
-                cancelSent = true;
-                _ = SendAsync(new CancelRequest(id) { Id = Interlocked.Increment(ref _nextId) }, default, CancellationToken.None);
-            }).ConfigureAwait(false);
+            await using var registration = cancellationToken.Register(() => SendCancel(id, ref cancelSent)).ConfigureAwait(false);
 
             while (true)
             {
                 AgentFrame<AgentEvent> frame;
                 try
                 {
-                    frame = await channel.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                    frame = await pending.Events.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (ChannelClosedException e)
                 {
+                    ended = true;
                     throw e.InnerException as AgentConnectionLostException ?? new AgentConnectionLostException(_closed.Task.IsCompleted ? _closed.Task.Result : "connection closed");
+                }
+
+                if (frame.Header.IsTerminal)
+                {
+                    ended = true;
+                }
+                else if (pending.Credit.Consume(AgentProtocol.CreditCost(frame.Payload.Length)) is > 0 and var grant)
+                {
+                    _ = SendQuietlyAsync(new CreditRequest(id, grant) { Id = Interlocked.Increment(ref _nextId) });
                 }
 
                 if (frame.Header is ErrorEvent error)
                 {
+                    if (error.Code == AgentErrorCodes.Cancelled && Volatile.Read(ref cancelSent) != 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
                     throw new AgentErrorException(error.Code, error.Message);
                 }
 
@@ -150,11 +165,37 @@ public sealed partial class AgentConnection : IAsyncDisposable
         finally
         {
             _pending.TryRemove(id, out _);
+            if (!ended)
+            {
+                // The consumer left before the end (a download whose caller went away): stop the work in the
+                // container, or it would wait for credit until its connection closes.
+                SendCancel(id, ref cancelSent);
+            }
         }
 
-        if (cancelSent)
+        if (Volatile.Read(ref cancelSent) != 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void SendCancel(long id, ref int cancelSent)
+    {
+        if (Interlocked.Exchange(ref cancelSent, 1) == 0 && !_closed.Task.IsCompleted)
+        {
+            _ = SendQuietlyAsync(new CancelRequest(id) { Id = Interlocked.Increment(ref _nextId) });
+        }
+    }
+
+    /// <summary>Fire-and-forget sends (cancel, credit): a failure closes the connection, which every request sees.</summary>
+    private async Task SendQuietlyAsync(AgentRequest request)
+    {
+        try
+        {
+            await SendAsync(request, default, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AgentConnectionLostException)
+        {
         }
     }
 
@@ -187,9 +228,9 @@ public sealed partial class AgentConnection : IAsyncDisposable
                 var buffer = result.Buffer;
                 while (AgentFrameCodec.TryRead<AgentEvent>(ref buffer, out var frame))
                 {
-                    if (_pending.TryGetValue(frame.Header.Id, out var channel))
+                    if (_pending.TryGetValue(frame.Header.Id, out var pending) && !pending.TryAdd(frame))
                     {
-                        channel.Writer.TryWrite(frame);
+                        throw new InvalidDataException($"the agent sent past the credit window of request {frame.Header.Id}");
                     }
                 }
 
@@ -217,9 +258,9 @@ public sealed partial class AgentConnection : IAsyncDisposable
 
         LogClosed(reason);
         var error = new AgentConnectionLostException(reason);
-        foreach (var channel in _pending.Values)
+        foreach (var pending in _pending.Values)
         {
-            channel.Writer.TryComplete(error);
+            pending.Events.Writer.TryComplete(error);
         }
 
         try
@@ -250,6 +291,22 @@ public sealed partial class AgentConnection : IAsyncDisposable
 
     [LoggerMessage(1, LogLevel.Debug, "Agent connection closed: {Reason}")]
     private partial void LogClosed(string reason);
+}
+
+/// <summary>One request's events on their way to its consumer, bounded by its credit window.</summary>
+internal sealed class PendingRequest
+{
+    /// <summary>Events a full window can hold (each costs at least the frame overhead), plus the terminal one.</summary>
+    private const int Capacity = AgentProtocol.CreditWindowBytes / AgentProtocol.CreditFrameOverheadBytes + 1;
+
+    public Channel<AgentFrame<AgentEvent>> Events { get; } = Channel.CreateBounded<AgentFrame<AgentEvent>>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public CreditLedger Credit { get; } = new();
+
+    /// <summary>Queues an event from the read loop without ever waiting; false when the agent overran its window.</summary>
+    public bool TryAdd(AgentFrame<AgentEvent> frame) =>
+        (frame.Header.IsTerminal || Credit.TryReceive(AgentProtocol.CreditCost(frame.Payload.Length))) && Events.Writer.TryWrite(frame);
 }
 
 /// <summary>The connection to a sandbox's agent is gone.</summary>

@@ -13,9 +13,10 @@ internal static class AgentExec
         ExecRequest request,
         byte[]? stdin,
         Func<long> readOomKills,
+        RetainedOutputBudget.Lease? budget,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var collector = new OutputCollector();
+        var collector = new OutputCollector(request.Limits.MaxOutputBytesPerStream, budget);
         var oomBefore = readOomKills();
         ExitEvent? exit = null;
         await foreach (var frame in agent.StreamAsync(request, stdin ?? default(ReadOnlyMemory<byte>), cancellationToken).ConfigureAwait(false))
@@ -36,6 +37,12 @@ internal static class AgentExec
             throw new AgentConnectionLostException("the agent ended an exec without an exit event");
         }
 
+        // The agent's own truncation flags, or the collector's where it kept less than the agent sent.
+        exit = exit with
+        {
+            StdoutTruncated = exit.StdoutTruncated || collector.StdoutTruncated,
+            StderrTruncated = exit.StderrTruncated || collector.StderrTruncated,
+        };
         yield return new RunEvent { CommandResult = RunOutcome.ToCommandResult(exit, collector.Stdout, collector.Stderr, readOomKills() > oomBefore) };
     }
 
@@ -47,5 +54,5 @@ internal static class AgentExec
         Func<long> readOomKills,
         Func<RunEvent, ValueTask>? onOutput,
         CancellationToken cancellationToken) =>
-        RunEvents.FinalAsync(StreamAsync(agent, request, stdin, readOomKills, cancellationToken), e => e.CommandResult, onOutput);
+        RunEvents.FinalAsync(StreamAsync(agent, request, stdin, readOomKills, null, cancellationToken), e => e.CommandResult, onOutput);
 }

@@ -101,6 +101,25 @@ public sealed class SandboxOptions
     /// <summary>Largest total size of a one-shot execution's source files (decoded bytes); more answers 413.
     /// Default 4 MiB.</summary>
     public long MaxExecutionFilesBytes { get; set; } = 4 * 1024 * 1024;
+    /// <summary>Requests one sandbox runs at once (code runs, commands, file operations, downloads); one more is
+    /// refused with <see cref="TooManyRequestsException"/> (HTTP 429). Bounds what one sandbox can make this node hold
+    /// (each request buffers at most one credit window of output). Default 32; 0 = no limit.</summary>
+    public int MaxRequestsInFlight { get; set; } = 32;
+
+    /// <summary>Largest file a download may return: checked against the file's size before the first byte and
+    /// counted while streaming (a FIFO or a file that grows has no honest size). Over it: error too_large (HTTP 413).
+    /// Default 1 GiB.</summary>
+    public long MaxDownloadBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Output bytes the runs of one tenant's sandboxes may hold on this node at once for their results
+    /// (what a run printed is kept until it ends, up to its per-stream cap). Past it, further output still streams
+    /// to the caller but is left out of the result, which is marked truncated; a finished result counts until the
+    /// gateway has written it. The node holds about five times this in memory (UTF-16 text, the result string, its
+    /// JSON). Default 32 MiB: both streams of one run at the largest cap.</summary>
+    public long MaxRetainedOutputBytesPerTenant { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>The same bound for all tenants together on this node. Default 256 MiB.</summary>
+    public long MaxRetainedOutputBytesPerNode { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Metadata entries per sandbox, and the length of each key and value.</summary>
     public int MaxMetadataEntries { get; set; } = 32;
@@ -130,5 +149,9 @@ public sealed class SandboxOptions
 
         if (MaxExecutionFiles < 1) yield return $"{SectionName}:MaxExecutionFiles must be at least 1.";
         if (MaxExecutionFilesBytes < MaxCodeBytes) yield return $"{SectionName}:MaxExecutionFilesBytes must be at least MaxCodeBytes.";
+        if (MaxRequestsInFlight < 0) yield return $"{SectionName}:MaxRequestsInFlight must not be negative (0 = no limit).";
+        if (MaxDownloadBytes <= 0) yield return $"{SectionName}:MaxDownloadBytes must be positive.";
+        if (MaxRetainedOutputBytesPerTenant < MaxOutputBytes) yield return $"{SectionName}:MaxRetainedOutputBytesPerTenant must be at least MaxOutputBytes.";
+        if (MaxRetainedOutputBytesPerNode < MaxRetainedOutputBytesPerTenant) yield return $"{SectionName}:MaxRetainedOutputBytesPerNode must be at least MaxRetainedOutputBytesPerTenant.";
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Metadata;
 using SoulBox.Grains.Containers;
+using SoulBox.Grains.Execution;
 using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
@@ -47,6 +48,7 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
         services.AddSingleton<ExecutorPool>();
+        services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<WarmContainerPool>();
         services.AddSingleton<DemandPredictor>();

@@ -27,6 +27,7 @@ internal sealed partial class SandboxGrain(
     WarmContainerPool pool,
     DemandPredictor demand,
     SoulBoxMetrics metrics,
+    RetainedOutputBudget outputBudget,
     TimeProvider time,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
 {
@@ -39,6 +40,7 @@ internal sealed partial class SandboxGrain(
     private string? _lostReason;
     private IGrainTimer? _expiry;
     private int _runs;
+    private int _inFlight;
 
     /// <summary>Largest chunk of one WriteFileAsync call: large uploads arrive as several appends.</summary>
     private const int MaxWriteBytes = 4 * AgentProtocol.MaxPayloadChunkBytes;
@@ -187,7 +189,7 @@ internal sealed partial class SandboxGrain(
                 MaxOutputBytesPerStream = _validate.MaxOutputBytes(request.MaxOutputBytes),
             },
         };
-        return Guard(Measure(AgentExec.StreamAsync(agent, exec, request.Stdin, ReadOomKills, cancellationToken), Languages.Shell));
+        return Guard(Measure(CommandRunAsync(agent, exec, request.Stdin, cancellationToken), Languages.Shell));
     }
 
     public IAsyncEnumerable<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
@@ -269,9 +271,20 @@ internal sealed partial class SandboxGrain(
         }
     }
 
+    private async IAsyncEnumerable<RunEvent> CommandRunAsync(AgentConnection agent, ExecRequest exec, byte[]? stdin, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var budget = outputBudget.Open(_info!.Tenant);
+        await foreach (var item in AgentExec.StreamAsync(agent, exec, stdin, ReadOomKills, budget, cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
     private async IAsyncEnumerable<RunEvent> KernelRunAsync(AgentConnection agent, RunCodeRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var collector = new OutputCollector();
+        // The agent caps a kernel run's output itself; the silo holds it to the node's largest cap whatever the agent sends.
+        using var budget = outputBudget.Open(_info!.Tenant);
+        var collector = new OutputCollector(_options.MaxOutputBytes, budget);
         var oomBefore = ReadOomKills();
         await foreach (var frame in agent.StreamAsync(request, default, cancellationToken))
         {
@@ -282,6 +295,11 @@ internal sealed partial class SandboxGrain(
                     break;
                 case CodeResultEvent result:
                     var oom = ReadOomKills() > oomBefore;
+                    result = result with
+                    {
+                        StdoutTruncated = result.StdoutTruncated || collector.StdoutTruncated,
+                        StderrTruncated = result.StderrTruncated || collector.StderrTruncated,
+                    };
                     yield return new RunEvent
                     {
                         CodeResult = new CodeRunResult
@@ -305,7 +323,8 @@ internal sealed partial class SandboxGrain(
     {
         // Compiled languages and shell code run as a fresh program in a directory of their own, removed afterwards.
         var directory = $"/tmp/.soulbox-runs/{Interlocked.Increment(ref _runs)}";
-        var output = Channel.CreateUnbounded<RunEvent>();
+        // Bounded: a slow consumer holds the runner up (and through the agent's credit, the program), not the heap.
+        var output = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
         var program = new ProgramSpec(language, ProgramRunner.FilesOf(language, code, null), [], null);
         var limits = new ProgramLimits(Math.Max(timeoutMs, _options.DefaultCompileTimeoutMs), timeoutMs, _options.DefaultMaxOutputBytes);
         var run = Task.Run(async () =>
@@ -359,13 +378,51 @@ internal sealed partial class SandboxGrain(
 
     private async IAsyncEnumerable<byte[]> ReadChunksAsync(AgentConnection agent, string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Checked up front so an honest large file fails before its first byte, and counted while streaming for a
+        // FIFO, a device or a file that grows, whose size says nothing.
+        var max = _options.MaxDownloadBytes;
+        var entry = await StatAsync(agent, path, cancellationToken);
+        if (!entry.IsDirectory && entry.Size > max)
+        {
+            throw TooLarge(path, $"has {entry.Size} bytes");
+        }
+
+        long sent = 0;
         await foreach (var frame in agent.StreamAsync(new ReadFileRequest(path), default, cancellationToken))
         {
             if (frame.Header is FileDataEvent)
             {
+                sent += frame.Payload.Length;
+                if (sent > max)
+                {
+                    throw TooLarge(path, "grew past it while it was read");
+                }
+
                 yield return frame.Payload;
             }
         }
+    }
+
+    private SoulBoxException TooLarge(string path, string why) =>
+        new(ErrorCodes.TooLarge, $"'{path}' {why}; downloads are limited to {_options.MaxDownloadBytes} bytes (SoulBox:Sandbox:MaxDownloadBytes).");
+
+    /// <summary>Takes one of this sandbox's in-flight slots (<see cref="SandboxOptions.MaxRequestsInFlight"/>) or
+    /// refuses the request; dispose the slot when the request has ended.</summary>
+    private InFlightSlot Admit()
+    {
+        var max = _options.MaxRequestsInFlight;
+        if (Interlocked.Increment(ref _inFlight) > max && max > 0)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw new TooManyRequestsException($"Sandbox '{Id}' already runs {max} requests at once (SoulBox:Sandbox:MaxRequestsInFlight); retry when one has finished.");
+        }
+
+        return new InFlightSlot(this);
+    }
+
+    private readonly struct InFlightSlot(SandboxGrain grain) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref grain._inFlight);
     }
 
     private static async Task<AgentFileEntry> StatAsync(AgentConnection agent, string path, CancellationToken cancellationToken) =>
@@ -388,6 +445,7 @@ internal sealed partial class SandboxGrain(
     /// <summary>Translates agent failures into SoulBox errors while streaming (a yield cannot sit in a try with a catch).</summary>
     private async IAsyncEnumerable<T> Guard<T>(IAsyncEnumerable<T> source, string? path = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        using var slot = Admit();
         var enumerator = source.GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -419,6 +477,7 @@ internal sealed partial class SandboxGrain(
 
     private async Task<T> Call<T>(Func<Task<T>> call, string? path = null)
     {
+        using var slot = Admit();
         try
         {
             return await call();

@@ -12,6 +12,10 @@ public static class FilesApi
 {
     private const int ChunkBytes = 1024 * 1024;
 
+    /// <summary>Chunks one grain answer may carry to a download: Orleans otherwise gathers every chunk that is ready
+    /// into one message; with this the gateway holds at most two chunks of a download besides the agent's window.</summary>
+    private const int DownloadBatchChunks = 2;
+
     public static RouteGroupBuilder MapFilesApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/sandboxes/{id}/files").WithTags("Files");
@@ -36,7 +40,7 @@ public static class FilesApi
     internal static async Task<IResult> DownloadAsync(string id, string path, HttpContext http, SandboxAccess access)
     {
         var sandbox = await access.GetAsync(id, http.Tenant());
-        var chunks = sandbox.ReadFileAsync(path, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        var chunks = sandbox.ReadFileAsync(path, http.RequestAborted).WithBatchSize(DownloadBatchChunks).GetAsyncEnumerator(http.RequestAborted);
         bool more;
         try
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using SoulBox.Silo.Problems;
 
 namespace SoulBox.Silo.Api;
@@ -18,6 +19,8 @@ internal sealed class RunEventStream : IResult, IStatusCodeHttpResult, IContentT
     /// <summary>How long the first event is awaited before the headers go out: an error that comes at once
     /// (unknown language, empty code, sandbox gone) is then a real HTTP error instead of an error event.</summary>
     private static readonly TimeSpan FirstEventWait = TimeSpan.FromMilliseconds(250);
+
+    private const int EventsPerGrainAnswer = 8;
 
     private readonly IAsyncEnumerator<RunEvent> _events;
     private readonly Task<bool> _first;
@@ -38,6 +41,13 @@ internal sealed class RunEventStream : IResult, IStatusCodeHttpResult, IContentT
     /// <summary>Starts the run; throws here (before any byte is written) when it fails at once.</summary>
     public static async Task<RunEventStream> StartAsync(IAsyncEnumerable<RunEvent> run, CancellationToken cancellationToken)
     {
+        if (run is IAsyncEnumerableRequest<RunEvent>)
+        {
+            // Orleans gathers every event that is ready into one answer (up to 100): a slow reader would have the
+            // node hold that many output chunks per stream. A few per answer keep a stream's share near its window.
+            run = run.WithBatchSize(EventsPerGrainAnswer);
+        }
+
         var events = run.GetAsyncEnumerator(cancellationToken);
         var first = events.MoveNextAsync().AsTask();
         try
@@ -76,10 +86,12 @@ internal sealed class RunEventStream : IResult, IStatusCodeHttpResult, IContentT
                 var item = _events.Current;
                 if (item.CodeResult is { } code)
                 {
+                    using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(code.Stdout, code.Stderr));
                     await WriteAsync(response, "result", JsonSerializer.SerializeToUtf8Bytes(code, json), aborted);
                 }
                 else if (item.CommandResult is { } command)
                 {
+                    using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(command.Stdout, command.Stderr));
                     await WriteAsync(response, "result", JsonSerializer.SerializeToUtf8Bytes(command, json), aborted);
                 }
                 else

@@ -15,6 +15,10 @@ public sealed class LimitsOptions
     /// <summary>Requests one tenant may make at once above the steady rate (bucket size). Default 400.</summary>
     public int Burst { get; set; } = 400;
 
+    /// <summary>Requests one tenant may have in flight at once on one gateway (a streamed download or run counts
+    /// until it ends); one more is answered 429 with Retry-After. Default 32; 0 = no limit.</summary>
+    public int MaxInFlight { get; set; } = 32;
+
     /// <summary>Overrides per tenant name.</summary>
     public Dictionary<string, TenantLimits> Tenants { get; set; } = new(StringComparer.Ordinal);
 
@@ -26,6 +30,7 @@ public sealed class LimitsOptions
             MaxSandboxes = own?.MaxSandboxes ?? MaxSandboxes,
             RequestsPerSecond = own?.RequestsPerSecond ?? RequestsPerSecond,
             Burst = own?.Burst ?? Burst,
+            MaxInFlight = own?.MaxInFlight ?? MaxInFlight,
         };
     }
 
@@ -34,9 +39,10 @@ public sealed class LimitsOptions
         if (MaxSandboxes < 0) yield return $"{SectionName}:MaxSandboxes must not be negative.";
         if (RequestsPerSecond < 0) yield return $"{SectionName}:RequestsPerSecond must not be negative.";
         if (Burst < 1) yield return $"{SectionName}:Burst must be at least 1.";
+        if (MaxInFlight < 0) yield return $"{SectionName}:MaxInFlight must not be negative (0 = no limit).";
         foreach (var (name, limits) in Tenants)
         {
-            if (limits.MaxSandboxes < 0 || limits.RequestsPerSecond < 0 || limits.Burst < 1)
+            if (limits.MaxSandboxes < 0 || limits.RequestsPerSecond < 0 || limits.Burst < 1 || limits.MaxInFlight < 0)
             {
                 yield return $"{SectionName}:Tenants:{name}: limits must not be negative and Burst at least 1.";
             }
@@ -49,4 +55,5 @@ public sealed class TenantLimits
     public int? MaxSandboxes { get; set; }
     public int? RequestsPerSecond { get; set; }
     public int? Burst { get; set; }
+    public int? MaxInFlight { get; set; }
 }

@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Orleans.Dashboard;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
+using SoulBox.Grains.Execution;
 using SoulBox.Silo.Api;
 using SoulBox.Silo.Auth;
 using SoulBox.Silo.Problems;
@@ -55,6 +57,8 @@ public static class SoulBoxGatewayExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddSingleton<SandboxAccess>();
+        // A worker node shares the budget its runs use; a gateway-only node bounds the results it writes with its own.
+        builder.Services.TryAddSingleton<RetainedOutputBudget>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "SoulBox API";
@@ -66,7 +70,7 @@ public static class SoulBoxGatewayExtensions
         return builder;
     }
 
-    /// <summary>Problem details, authentication, authorization and rate limiting, in that order; and, without
+    /// <summary>Problem details, authentication, authorization, rate limiting and the in-flight limit, in that order; and, without
     /// API keys, a check that the server really listens on loopback only.</summary>
     public static WebApplication UseSoulBoxGateway(this WebApplication app)
     {
@@ -74,6 +78,7 @@ public static class SoulBoxGatewayExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<TenantInFlightLimiter>();
         if (!app.Services.GetRequiredService<AuthOptions>().KeysRequired)
         {
             app.Lifetime.ApplicationStarted.Register(() => LoopbackGuard.CheckBound(
@@ -86,9 +91,10 @@ public static class SoulBoxGatewayExtensions
     /// <summary>Whether this node serves the HTTP API (role gateway or both).</summary>
     public static bool IsSoulBoxGateway(this WebApplication app) => app.Services.GetRequiredService<SoulBoxNodeOptions>().IsGateway;
 
-    /// <summary>An authenticated tenant, held to its request rate.</summary>
+    /// <summary>An authenticated tenant, held to its request rate and its requests in flight.</summary>
     public static TBuilder RequireTenant<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AuthExtensions.TenantPolicy).RequireRateLimiting(AuthExtensions.TenantRateLimit);
+        builder.RequireAuthorization(AuthExtensions.TenantPolicy).RequireRateLimiting(AuthExtensions.TenantRateLimit)
+            .WithMetadata(TenantInFlightLimiter.Marker);
 
     /// <summary>The OpenAPI document at /openapi/v1.json and its browsable reference at /reference (served from this
     /// node; no outside assets).</summary>

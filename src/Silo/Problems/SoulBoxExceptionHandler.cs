@@ -30,7 +30,7 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
         }
         else if (exception is RetryLaterException retry)
         {
-            httpContext.Response.Headers.RetryAfter = retry.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, retry.RetryAfterSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return await ProblemWriter.WriteAsync(httpContext, problem, exception);
