@@ -6,7 +6,7 @@ namespace SoulBox.Client.Tests;
 
 /// <summary>A throw-away certificate authority made at test time (nothing committed): a CA, certificates it issues,
 /// written to a temporary directory as PKCS#12 or PEM the way an operator would give them to SoulBox.</summary>
-internal sealed class TestPki : IDisposable
+public sealed class TestPki : IDisposable
 {
     public const string Password = "test-pfx-password";
 

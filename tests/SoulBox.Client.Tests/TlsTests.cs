@@ -1,47 +1,22 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime.Messaging;
 using SoulBox.Grains;
-using SoulBox.Grains.Hosting;
 using SoulBox.Security;
 
 namespace SoulBox.Client.Tests;
 
 /// <summary>Two worker silos that require TLS with the cluster's certificates on both Orleans ports (found through a
 /// real Redis, as separate hosts would be), and clients with the right certificate, none, or another CA's.</summary>
-public sealed class TlsTests : IAsyncLifetime
+public sealed class TlsTests(TlsClusterFixture cluster) : IClassFixture<TlsClusterFixture>
 {
-    private readonly TestPki _pki = new("soulbox-test-ca");
-    private readonly TestPki _rogue = new("rogue-ca");
-    private readonly string _clusterId = $"tls-{Guid.NewGuid():N}";
-    private readonly List<IHost> _silos = [];
+    private readonly TestPki _pki = cluster.Pki;
+    private readonly TestPki _rogue = cluster.Rogue;
+    private readonly string _clusterId = cluster.ClusterId;
 
-    private static string Redis => Environment.GetEnvironmentVariable("SOULBOX_TEST_REDIS")
-        ?? throw new InvalidOperationException("SOULBOX_TEST_REDIS is not set: run scripts/test.sh, or start redis-server on loopback and set it.");
-
-    public async Task InitializeAsync()
-    {
-        var run = Environment.ProcessId;
-        _silos.Add(await StartSiloAsync($"t{run}-a"));
-        _silos.Add(await StartSiloAsync($"t{run}-b"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var silo in Enumerable.Reverse(_silos))
-        {
-            await silo.StopAsync();
-            silo.Dispose();
-        }
-
-        _pki.Dispose();
-        _rogue.Dispose();
-    }
+    private static string Redis => TlsClusterFixture.Redis;
 
     [Theory]
     [InlineData(false)]
@@ -59,7 +34,7 @@ public sealed class TlsTests : IAsyncLifetime
         {
             // The factory on the gateway silo asks each silo's node grain: a silo-to-silo call over TLS.
             var nodes = await client.Services.GetRequiredService<IClusterClient>().GetGrain<ISandboxFactoryGrain>(0).GetNodesAsync();
-            Assert.Equal(_silos.Count, nodes.Length);
+            Assert.Equal(2, nodes.Length);
             var templates = await client.Services.GetRequiredService<ISoulBoxClient>().GetTemplatesAsync();
             Assert.Contains(templates, t => t.Name == Templates.Python);
         }
@@ -122,7 +97,7 @@ public sealed class TlsTests : IAsyncLifetime
     private static async Task AssertCannotStartAsync(IHost client)
     {
         var start = client.StartAsync();
-        if (await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(15))) == start)
+        if (await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(10))) == start)
         {
             var error = await Assert.ThrowsAnyAsync<Exception>(() => start);
             Assert.True(error is SiloUnavailableException or ConnectionFailedException or OrleansException,
@@ -149,41 +124,5 @@ public sealed class TlsTests : IAsyncLifetime
             o.Tls = tls;
         });
         return builder.Build();
-    }
-
-    private async Task<IHost> StartSiloAsync(string name)
-    {
-        var tls = ClusterTls.Load(new ClusterTlsOptions
-        {
-            CertificatePath = _pki.Issue(name, silo: true),
-            Password = TestPki.Password,
-            CaCertificatePath = _pki.CaPemPath,
-        }, "SoulBox:Tls", silo: true);
-        var builder = Host.CreateApplicationBuilder();
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
-        builder.UseOrleans(silo =>
-        {
-            silo.UseRedisClustering(Redis);
-            silo.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = _clusterId;
-                o.ServiceId = SoulBoxCluster.ServiceId;
-            });
-            silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
-            silo.Configure<SiloOptions>(o => o.SiloName = name);
-            silo.UseSoulBoxTls(tls);
-            // No warm pool: these tests list templates, they start no container.
-            silo.AddSoulBoxWorker(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["SoulBox:Pool:Enabled"] = "false" }).Build());
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
