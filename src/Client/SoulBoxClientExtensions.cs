@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Orleans.Hosting;
+using SoulBox.Security;
 
 namespace SoulBox.Client;
 
@@ -25,8 +27,22 @@ public static class SoulBoxClientExtensions
         var options = new SoulBoxClientOptions();
         builder.Configuration.GetSection(SoulBoxClientOptions.SectionName).Bind(options);
         configure?.Invoke(options);
+        // Loaded now, so an unreadable or unsuitable certificate stops start-up with the setting's name.
+        var tls = options.Tls.Enabled ? ClusterTls.Load(options.Tls, SoulBoxClientOptions.SectionName + ":Tls", silo: false) : null;
         builder.UseOrleansClient(client =>
         {
+            if (tls is not null)
+            {
+                client.UseTls(o =>
+                {
+                    o.LocalCertificate = tls.Certificate;
+                    o.ClientCertificateMode = tls.Certificate is null ? RemoteCertificateMode.NoCertificate : RemoteCertificateMode.RequireCertificate;
+                    o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    o.RemoteCertificateValidation = (certificate, chain, _) => tls.IsTrusted(certificate, chain);
+                    o.HandshakeTimeout = tls.HandshakeTimeout;
+                });
+            }
+
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
             if (options.Redis is { Length: > 0 } redis)
             {

@@ -1,3 +1,5 @@
+using SoulBox.Security;
+
 namespace SoulBox.Client;
 
 /// <summary>How a client finds the cluster (configuration section "SoulBox:Client").</summary>
@@ -21,4 +23,8 @@ public sealed class SoulBoxClientOptions
     public string Tenant { get; set; } = DefaultTenant;
 
     public const string DefaultTenant = "dotnet-client";
+
+    /// <summary>TLS to the silos' gateway ports ("SoulBox:Client:Tls"): the client's certificate and how to check the
+    /// silo's. Needed when the silos set SoulBox:Tls. Default: off (plain TCP).</summary>
+    public ClusterTlsOptions Tls { get; set; } = new();
 }

@@ -1,5 +1,11 @@
 using SoulBox.Silo.Api;
+using SoulBox.Silo.Auth;
 using SoulBox.Silo.Hosting;
+
+if (KeysCommand.IsInvocation(args))
+{
+    return await KeysCommand.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,7 +30,8 @@ if (app.IsSoulBoxGateway())
     app.MapSoulBoxDashboard();
 }
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to integration tests.</summary>
 public partial class Program;

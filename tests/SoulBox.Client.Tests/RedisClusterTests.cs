@@ -56,6 +56,8 @@ public sealed class RedisClusterTests
             await client.StopAsync();
             await second.StopAsync();
             await first.StopAsync();
+            await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
+            await redis.GetDatabase().KeyDeleteAsync($"{SoulBoxCluster.ServiceId}/members/{clusterId}"); // the cluster's membership table
         }
     }
 

@@ -71,4 +71,43 @@ public sealed class HostingTests
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddSoulBoxAuth());
         Assert.Contains("SoulBox:Auth:Keys", error.Message);
     }
+
+    [Fact]
+    public void AListOfBareKeys_FailsStartUp_WithoutEchoingTheKey()
+    {
+        // SoulBox__Auth__Keys__0=<key>: binds as key "0" of a tenant named after the secret.
+        const string secret = "a-long-enough-api-key-0003";
+        var builder = WebApplication.CreateBuilder(["--SoulBox:Auth:Keys:0", secret]);
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddSoulBoxAuth());
+        Assert.Contains("SoulBox:Auth:Keys:0 is a list entry without a tenant", error.Message);
+        Assert.DoesNotContain(secret, error.Message);
+    }
+
+    [Fact]
+    public void AListedKeyWithoutATenant_FailsStartUp_NotMappedToDefault()
+    {
+        var builder = WebApplication.CreateBuilder(["--SoulBox:Auth:Keys:0:Key", "another-long-api-key-0004"]);
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddSoulBoxAuth());
+        Assert.Contains("SoulBox:Auth:Keys:0:Tenant is missing", error.Message);
+        Assert.DoesNotContain("another-long-api-key-0004", error.Message);
+        Assert.DoesNotContain(AuthOptions.DefaultTenant, AuthOptions.From(builder.Configuration).Keys.Values);
+    }
+
+    [Theory]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "--SoulBox:Auth:Keys:a-long-enough-api-key-0001", "t1" }, false)]
+    [InlineData(new[] { "--SoulBox:Auth:Keys:a-long-enough-api-key-0001", "t1", "--SoulBox:Auth:LoopbackIsAdmin", "true" }, true)]
+    [InlineData(new[] { "--SoulBox:Auth:LoopbackIsAdmin", "false" }, false)]
+    public void LoopbackIsAdmin_OnlyWithoutKeysUnlessConfigured(string[] args, bool admin) =>
+        Assert.Equal(admin, AuthOptions.From(WebApplication.CreateBuilder(args).Configuration).LoopbackAdmin);
+
+    [Fact]
+    public void UnreadableTlsCertificate_FailsStartUpNamingTheSetting()
+    {
+        var builder = WebApplication.CreateBuilder(["--SoulBox:NodeName", "tlstest", "--SoulBox:Tls:CertificatePath", "/nonexistent/silo.pfx",
+            "--SoulBox:Tls:CaCertificatePath", "/nonexistent/ca.pem"]);
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddSoulBoxSilo());
+        Assert.Contains("SoulBox:Tls:", error.Message);
+        Assert.Contains("could not be read", error.Message);
+    }
 }

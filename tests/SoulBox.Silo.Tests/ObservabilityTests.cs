@@ -47,7 +47,7 @@ public sealed class ObservabilityTests(SiloFixture node)
     }
 
     [Fact]
-    public async Task Dashboard_AnswersOnLoopback()
+    public async Task Dashboard_AnswersOnLoopback_WhenLoopbackIsAdmin()
     {
         using var response = await node.Anonymous.GetAsync("/dashboard/");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

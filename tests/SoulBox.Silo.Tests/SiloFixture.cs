@@ -43,6 +43,8 @@ public sealed class SiloFixture : IAsyncLifetime
             ["SoulBox:Auth:Keys:" + KeyLimited] = "limited",
             ["SoulBox:Auth:Keys:" + KeySmall] = "small",
             ["SoulBox:Auth:AdminKeys:0"] = AdminKey,
+            // The browser test loads the dashboard without a key; the default (off with keys) is tested on GatewayNodeFixture.
+            ["SoulBox:Auth:LoopbackIsAdmin"] = "true",
             ["SoulBox:Limits:RequestsPerSecond"] = "0",
             ["SoulBox:Limits:Tenants:limited:RequestsPerSecond"] = "1",
             ["SoulBox:Limits:Tenants:limited:Burst"] = "3",

@@ -20,6 +20,7 @@ public sealed record NodeLoad
     /// <summary>Lower is better for a one-shot run: share of the execution slots in use, then the sandbox score.</summary>
     public double ExecutionScore => (MaxExecutions == 0 ? 1 : (double)RunningExecutions / MaxExecutions) + Score / 10;
 
-    /// <summary>Lower is better: share of the sandbox budget in use, nudged by CPU, and warm containers first.</summary>
-    public double Score => (MaxSandboxes == 0 ? 1 : (double)ActiveSandboxes / MaxSandboxes) + CpuUsage / 200 - (WarmContainers > 0 ? 0.05 : 0);
+    /// <summary>Lower is better: share of the sandbox budget in use, nudged by CPU. Warm containers are not in it: they
+    /// only break ties (see the sandbox factory's node picker), so they never outweigh a real difference in load.</summary>
+    public double Score => (MaxSandboxes == 0 ? 1 : (double)ActiveSandboxes / MaxSandboxes) + CpuUsage / 200;
 }

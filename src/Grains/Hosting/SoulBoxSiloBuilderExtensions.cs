@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Orleans.Metadata;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Execution;
@@ -11,6 +12,7 @@ using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
 using SoulBox.Grains.Sandboxes;
 using SoulBox.Grains.Telemetry;
+using SoulBox.Security;
 
 namespace SoulBox.Grains.Hosting;
 
@@ -61,6 +63,21 @@ public static class SoulBoxSiloBuilderExtensions
             o.ClassSpecificCollectionAge[typeof(SandboxGrain).FullName!] = TimeSpan.FromDays(7);
         });
         return silo;
+    }
+
+    /// <summary>TLS on both Orleans ports (silo-to-silo and the client gateway) with a certificate required from every
+    /// peer and checked by <paramref name="tls"/> (the cluster's CA or pinned thumbprints): a caller without one of the
+    /// cluster's certificates cannot open a connection, let alone call a grain.</summary>
+    public static ISiloBuilder UseSoulBoxTls(this ISiloBuilder silo, ClusterTls tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls.Certificate);
+        return silo.UseTls(tls.Certificate, o =>
+        {
+            o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            o.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+            o.RemoteCertificateValidation = (certificate, chain, _) => tls.IsTrusted(certificate, chain);
+            o.HandshakeTimeout = tls.HandshakeTimeout;
+        });
     }
 
     /// <summary>A silo that is not a worker hosts no sandbox or node grains (and needs no Docker).</summary>

@@ -13,6 +13,7 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     private static readonly TimeSpan LoadCacheLifetime = TimeSpan.FromMilliseconds(500);
     private NodeLoad[]? _loads;
     private long _loadsAt;
+    private MembershipVersion _loadsMembership = MembershipVersion.MinValue;
 
     public async Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default)
     {
@@ -51,17 +52,20 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
 
     public async Task<NodeLoad[]> GetNodesAsync()
     {
-        if (_loads is { } cached && Environment.TickCount64 - _loadsAt < LoadCacheLifetime.TotalMilliseconds)
+        // A silo that joined (or left) since the last read makes the cached loads wrong at once, not 500 ms later.
+        var snapshot = membership.CurrentSnapshot;
+        if (_loads is { } cached && snapshot.Version == _loadsMembership && Environment.TickCount64 - _loadsAt < LoadCacheLifetime.TotalMilliseconds)
         {
             return cached;
         }
 
-        var names = membership.CurrentSnapshot.Members.Values
+        var names = snapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active && SandboxIds.IsValidNodeName(m.Name))
             .Select(m => m.Name)
             .Distinct();
         var answers = await Task.WhenAll(names.Select(AskAsync));
         _loadsAt = Environment.TickCount64;
+        _loadsMembership = snapshot.Version;
         return _loads = [.. answers.OfType<NodeLoad>()];
     }
 
@@ -101,10 +105,19 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
             }
         }
 
-        Func<NodeLoad, double> score = forSandbox ? n => n.Score : n => n.ExecutionScore;
-        var best = candidates.Min(score);
-        var tied = candidates.Where(n => score(n) - best < 0.01).ToArray();
-        var chosen = tied[Random.Shared.Next(tied.Length)];
+        // Sandboxes go by load with warm containers breaking ties (NodePicker); one-shot runs by free execution slots.
+        NodeLoad chosen;
+        if (forSandbox)
+        {
+            chosen = NodePicker.Pick(candidates, Random.Shared);
+        }
+        else
+        {
+            var best = candidates.Min(n => n.ExecutionScore);
+            var tied = candidates.Where(n => n.ExecutionScore - best < 0.01).ToArray();
+            chosen = tied[Random.Shared.Next(tied.Length)];
+        }
+
         if (forSandbox && _loads is not null)
         {
             // Count the new sandbox now so a burst of creates spreads before the next load refresh.

@@ -9,8 +9,9 @@ using SoulBox.Silo.Problems;
 namespace SoulBox.Silo.Auth;
 
 /// <summary>Authenticates a caller by API key (<c>X-API-Key</c>, <c>Authorization: Bearer</c>, or the password of
-/// <c>Authorization: Basic</c> for browsers). The principal carries the tenant and, for admin keys and loopback
-/// callers, the admin claim. With no keys required every caller is the default tenant.</summary>
+/// <c>Authorization: Basic</c> for browsers). The principal carries the tenant and, for admin keys (and loopback
+/// callers when SoulBox:Auth:LoopbackIsAdmin holds), the admin claim. With no keys required every caller is the
+/// default tenant.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
@@ -25,7 +26,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var loopback = IsLoopback(Context);
+        var loopback = store.LoopbackIsAdmin && IsLoopback(Context);
         if (!store.KeysRequired)
         {
             return Success(AuthOptions.DefaultTenant, admin: loopback);
@@ -36,8 +37,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var tenant = await store.FindTenantAsync(key);
-        var admin = store.IsAdmin(key);
+        var (tenant, admin) = await store.FindAsync(key);
         return tenant is null && !admin ? UnknownKey : Success(tenant, admin || loopback);
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SoulBox.Silo.Problems;
 
 namespace SoulBox.Silo.Auth;
@@ -10,7 +11,8 @@ public static class AuthExtensions
     /// <summary>Policy of every tenant endpoint: an authenticated caller with a tenant.</summary>
     public const string TenantPolicy = "tenant";
 
-    /// <summary>Policy of the dashboard: an admin key, or any caller over loopback.</summary>
+    /// <summary>Policy of the dashboard: an admin key, or a loopback caller when SoulBox:Auth:LoopbackIsAdmin holds
+    /// (by default only without keys).</summary>
     public const string AdminPolicy = "admin";
 
     /// <summary>Rate-limiter policy: a token bucket per tenant (SoulBox:Limits).</summary>
@@ -23,7 +25,9 @@ public static class AuthExtensions
         var auth = AuthOptions.From(builder.Configuration);
         var limits = new LimitsOptions();
         builder.Configuration.GetSection(LimitsOptions.SectionName).Bind(limits);
-        var problems = auth.Validate().Concat(limits.Validate()).ToList();
+        var anonymous = new AnonymousLimitOptions();
+        builder.Configuration.GetSection(AnonymousLimitOptions.SectionName).Bind(anonymous);
+        var problems = auth.Validate().Concat(limits.Validate()).Concat(anonymous.Validate()).ToList();
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Invalid SoulBox configuration: " + string.Join(" ", problems));
@@ -32,13 +36,16 @@ public static class AuthExtensions
         var services = builder.Services;
         services.AddSingleton(auth);
         services.AddSingleton(limits);
+        services.AddSingleton(anonymous);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ApiKeyStore>();
+        services.AddHostedService<ApiKeyStartupCheck>();
         services.AddSingleton<TenantSandboxQuota>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(TenantPolicy, p => p.RequireClaim(ApiKeyAuthenticationHandler.TenantClaim))
-            .AddPolicy(AdminPolicy, p => p.RequireAssertion(IsAdmin));
+            .AddPolicy(AdminPolicy, p => p.RequireAssertion(c => IsAdmin(c, auth)));
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -48,9 +55,14 @@ public static class AuthExtensions
         return builder;
     }
 
-    private static bool IsAdmin(AuthorizationHandlerContext context) =>
+    /// <summary>Requests without a valid API key, limited per remote address (SoulBox:AnonymousLimits). Goes between
+    /// authentication and authorization, so 401s are counted.</summary>
+    public static IApplicationBuilder UseAnonymousRateLimit(this IApplicationBuilder app) =>
+        app.UseMiddleware<AnonymousRateLimitMiddleware>();
+
+    private static bool IsAdmin(AuthorizationHandlerContext context, AuthOptions auth) =>
         context.User.HasClaim(c => c.Type == ApiKeyAuthenticationHandler.AdminClaim)
-        || (context.Resource is HttpContext http && ApiKeyAuthenticationHandler.IsLoopback(http));
+        || (auth.LoopbackAdmin && context.Resource is HttpContext http && ApiKeyAuthenticationHandler.IsLoopback(http));
 
     private static RateLimitPartition<string> Partition(HttpContext context, LimitsOptions limits)
     {

@@ -70,12 +70,14 @@ public static class SoulBoxGatewayExtensions
         return builder;
     }
 
-    /// <summary>Problem details, authentication, authorization, rate limiting and the in-flight limit, in that order; and, without
+    /// <summary>Problem details, authentication, the rate of callers without a valid key, authorization, per-tenant
+    /// rate limiting and the in-flight limit, in that order; and, without
     /// API keys, a check that the server really listens on loopback only.</summary>
     public static WebApplication UseSoulBoxGateway(this WebApplication app)
     {
         app.UseSoulBoxProblems();
         app.UseAuthentication();
+        app.UseAnonymousRateLimit();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseMiddleware<TenantInFlightLimiter>();

@@ -5,6 +5,9 @@ public sealed class SoulBoxNodeOptions
 {
     public const string SectionName = "SoulBox";
 
+    /// <summary>Section of this silo's TLS settings (<see cref="SoulBox.Security.ClusterTlsOptions"/>).</summary>
+    public const string TlsSectionName = "SoulBox:Tls";
+
     /// <summary>"both" (default: a single node), "worker" (hosts sandboxes, needs Docker) or "gateway" (HTTP only).</summary>
     public string Role { get; set; } = "both";
 

@@ -3,13 +3,14 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using SoulBox.Client;
 using SoulBox.Grains.Hosting;
+using SoulBox.Security;
 
 namespace SoulBox.Silo.Hosting;
 
 public static class SoulBoxSiloExtensions
 {
     /// <summary>Hosts an Orleans silo playing this node's roles: localhost clustering for a single node,
-    /// Redis clustering when SoulBox:Redis is set. Bad settings stop the process with a message naming them.</summary>
+    /// Redis clustering when SoulBox:Redis is set, TLS with client certificates on both Orleans ports when SoulBox:Tls is. Bad settings stop the process with a message naming them.</summary>
     public static IHostApplicationBuilder AddSoulBoxSilo(this IHostApplicationBuilder builder)
     {
         var options = new SoulBoxNodeOptions();
@@ -20,9 +21,17 @@ public static class SoulBoxSiloExtensions
             throw new InvalidOperationException("Invalid SoulBox configuration: " + string.Join(" ", problems));
         }
 
+        var tlsOptions = new ClusterTlsOptions();
+        builder.Configuration.GetSection(SoulBoxNodeOptions.TlsSectionName).Bind(tlsOptions);
+        var tls = tlsOptions.Enabled ? ClusterTls.Load(tlsOptions, SoulBoxNodeOptions.TlsSectionName, silo: true) : null;
         builder.Services.AddSingleton(options);
         builder.UseOrleans(silo =>
         {
+            if (tls is not null)
+            {
+                silo.UseSoulBoxTls(tls);
+            }
+
             if (options.Redis is { Length: > 0 } redis)
             {
                 silo.UseRedisClustering(redis);
