@@ -18,6 +18,10 @@ public sealed class HostileNode : IAsyncLifetime
     public const string BystanderKey = "hostile-bystander-key-000000000002";
     public const string OtherKey = "hostile-other-key-00000000000000003";
 
+    /// <summary>This node's download cap: below the 64 MiB file-size limit every sandbox process has, so a file a
+    /// sandbox can make can pass it.</summary>
+    public const long MaxDownloadBytes = 48L * 1024 * 1024;
+
     private Factory? _factory;
     private IHost? _clientHost;
 
@@ -53,6 +57,9 @@ public sealed class HostileNode : IAsyncLifetime
             ["SoulBox:Auth:Keys:" + BystanderKey] = "bystander",
             ["SoulBox:Auth:Keys:" + OtherKey] = "other",
             ["SoulBox:Limits:RequestsPerSecond"] = "0",
+            ["SoulBox:Sandbox:MaxDownloadBytes"] = MaxDownloadBytes.ToString(),
+            // OneShotLeftoverTests must land a run in the executor a previous run dirtied: keep every one of a key.
+            ["SoulBox:Sandbox:IdleExecutorsPerTemplate"] = "8",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         _factory.StartServer();

@@ -9,6 +9,9 @@ namespace SoulBox.Hostile.Tests;
 [Collection(HostileCollection.Name)]
 public sealed class OneShotLeftoverTests(HostileNode node, ITestOutputHelper output)
 {
+    /// <summary>A memory bucket no other case uses, so the executors of this key are only this case's.</summary>
+    private const int MemoryMb = 1024;
+
     private const string Leave = """
         echo host=$(cat /proc/sys/kernel/hostname)
         echo secret > /home/sandbox/left.txt
@@ -91,20 +94,22 @@ public sealed class OneShotLeftoverTests(HostileNode node, ITestOutputHelper out
         Assert.Equal("0", Field(seen, "shm"));
     }
 
-    /// <summary>Runs <paramref name="look"/> until one lands in the executor named <paramref name="host"/>. Three at
-    /// a time: the pool hands out its most recently returned executor first, so single runs could keep landing in
-    /// another idle one while ours waits behind it; three at once take every idle executor of the key.</summary>
+    /// <summary>Runs <paramref name="look"/> until one lands in the executor named <paramref name="host"/>. The pool hands
+    /// out the executor of a key returned last, and ours may still be resetting when we look, so later attempts take
+    /// more at once (1, 2, 3, 4): every idle executor of the key is taken, ours among them. The runs use a memory
+    /// bucket of their own (<see cref="MemoryMb"/>) and the node keeps up to 8 idle per key, so ours is not evicted.</summary>
     private static async Task<string?> LandInAsync(string host, Func<Task<string>> look)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        await Task.Delay(1000);
+        for (var attempt = 1; attempt <= 8; attempt++)
         {
-            var looked = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => look()));
+            var looked = await Task.WhenAll(Enumerable.Range(0, Math.Min(attempt, 4)).Select(_ => look()));
             if (looked.FirstOrDefault(l => Field(l, "host") == host) is { } seen)
             {
                 return seen;
             }
 
-            await Task.Delay(250);
+            await Task.Delay(500);
         }
 
         return null;
@@ -115,7 +120,7 @@ public sealed class OneShotLeftoverTests(HostileNode node, ITestOutputHelper out
 
     private static async Task<string> ExecuteCodeAsync(HttpClient client, string language, string code)
     {
-        using var response = await client.PostJsonAsync("/v1/execute", new { language, code, limits = new { runTimeoutMs = 20_000 } });
+        using var response = await client.PostJsonAsync("/v1/execute", new { language, code, limits = new { runTimeoutMs = 20_000, memoryMb = MemoryMb } });
         var result = await response.JsonAsync();
         return result.Text("stdout") + result.Text("stderr");
     }

@@ -38,11 +38,14 @@ public sealed class SiloMemoryTests(HostileNode node, ITestOutputHelper output)
         await IgnoreAsync(writer);
     }
 
+    // Every process in a sandbox (kernels included) now has RLIMIT_FSIZE (64 MiB), so a 4 TiB sparse file can no longer
+    // be made (KernelHardeningTests); the download cap stays as the silo's own bound. This node's cap is lowered to
+    // HostileNode.MaxDownloadBytes (48 MiB) so a file a sandbox can still make exercises it.
     [Fact]
     public async Task ASparseFileLargerThanTheDownloadCap_IsRefusedBeforeItsFirstByte()
     {
         var sandbox = await CreateSandboxAsync("python");
-        using var made = await node.Attacker.PostAsJsonAsync($"/v1/sandboxes/{sandbox}/code", new { code = "open('big', 'wb').truncate(1 << 42)" });
+        using var made = await node.Attacker.PostAsJsonAsync($"/v1/sandboxes/{sandbox}/code", new { code = $"open('big', 'wb').truncate({HostileNode.MaxDownloadBytes + (8 << 20)})" });
         Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
 
         using var download = await node.Attacker.GetAsync($"/v1/sandboxes/{sandbox}/files?path=big", HttpCompletionOption.ResponseHeadersRead);
@@ -56,7 +59,7 @@ public sealed class SiloMemoryTests(HostileNode node, ITestOutputHelper output)
     public async Task ASlowDownloadOfASparseFileUnderTheCap_KeepsTheNodeBounded()
     {
         var sandbox = await CreateSandboxAsync("python");
-        using var made = await node.Attacker.PostAsJsonAsync($"/v1/sandboxes/{sandbox}/code", new { code = "open('big', 'wb').truncate((1 << 30) - 1)" });
+        using var made = await node.Attacker.PostAsJsonAsync($"/v1/sandboxes/{sandbox}/code", new { code = $"open('big', 'wb').truncate({HostileNode.MaxDownloadBytes - 1})" });
         Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
 
         using var attack = new CancellationTokenSource(AttackTime + TimeSpan.FromSeconds(30));

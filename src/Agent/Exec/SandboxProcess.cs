@@ -91,14 +91,35 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
         return _sessionId;
     }
 
+    /// <summary>False for a process that is gone, a zombie, already exiting, or has a SIGKILL pending: a kernel killed
+    /// between runs (`kill -9 -1` from user code) must count as dead the moment the signal is sent, not only once the
+    /// scheduler has let it die, or the next run would be handed to a process about to vanish.</summary>
     private static bool IsAlive(int pid)
     {
+        const long PfExiting = 0x4;
+        const ulong SigKillBit = 1UL << (9 - 1);
         try
         {
-            // "pid (comm) S ...": the state follows the last ')' (comm may hold spaces and parentheses).
+            // "pid (comm) S ppid pgrp session tty tpgid flags ...": fields follow the last ')' (comm may hold anything).
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat.LastIndexOf(')') is var close and > 0 && close + 2 < stat.Length ? stat[close + 2] : 'X';
-            return state is not ('Z' or 'X');
+            var close = stat.LastIndexOf(')');
+            var fields = close > 0 && close + 2 < stat.Length ? stat[(close + 2)..].Split(' ') : [];
+            if (fields.Length < 7 || fields[0] is "Z" or "X" || (long.TryParse(fields[6], out var flags) && (flags & PfExiting) != 0))
+            {
+                return false;
+            }
+
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if ((line.StartsWith("SigPnd:", StringComparison.Ordinal) || line.StartsWith("ShdPnd:", StringComparison.Ordinal))
+                    && ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, null, out var pending)
+                    && (pending & SigKillBit) != 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
