@@ -188,6 +188,26 @@ internal static unsafe partial class FsCalls
     [LibraryImport("libc", EntryPoint = "setfsgid")]
     public static partial int SetFsGid(int gid);
 
+    /// <summary>The raw system call: unlike glibc's setresuid/seteuid wrappers (which broadcast to every thread), it
+    /// changes only the calling thread's credentials.</summary>
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall3(long number, long a, long b, long c);
+
+    [LibraryImport("libc", EntryPoint = "syscall")]
+    private static partial long Syscall0(long number);
+
+    private const long SysSetResUid = 117, SysSetResGid = 119, SysGetEuid = 107, SysGetEgid = 108;
+
+    /// <summary>Sets only this thread's effective uid (real and saved stay root, so it can switch back; the sandbox
+    /// user can neither signal nor trace a thread whose real and saved uids are root's).</summary>
+    public static int SetThreadEffectiveUid(int uid) => (int)Syscall3(SysSetResUid, -1, uid, -1);
+
+    public static int SetThreadEffectiveGid(int gid) => (int)Syscall3(SysSetResGid, -1, gid, -1);
+
+    public static int ThreadEffectiveUid() => (int)Syscall0(SysGetEuid);
+
+    public static int ThreadEffectiveGid() => (int)Syscall0(SysGetEgid);
+
     /// <summary>Process-wide (glibc broadcasts it to every thread).</summary>
     [LibraryImport("libc", EntryPoint = "setgroups", SetLastError = true)]
     public static partial int SetGroups(nint count, nint list);
