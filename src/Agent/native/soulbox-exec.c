@@ -532,6 +532,13 @@ static int take_directory(int at, const char *name)
     /* fchmod does not take an O_PATH handle; chmod of its magic link acts on the handle's directory. */
     if (fchownat(handle, "", 0, 0, AT_EMPTY_PATH) == 0 && chmod(self, 0700) == 0) {
         fd = openat(handle, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    } else if (errno == EBADF || errno == ENOENT) {
+        /* gVisor (runsc) refuses fchownat on an O_PATH handle and has no magic links for them: act on the
+         * name relative to its parent instead, never following a symlink. The handle above showed it is a
+         * directory, and with every process of the user dead nothing can swap it in between. */
+        if (fchownat(at, name, 0, 0, AT_SYMLINK_NOFOLLOW) == 0 && fchmodat(at, name, 0700, 0) == 0) {
+            fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
     }
     int error = errno;
     close(handle);
