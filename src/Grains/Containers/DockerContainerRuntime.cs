@@ -32,7 +32,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     // limit: a fork bomb in user code hits RLIMIT_NPROC first, and the agent can still start threads.
     private const int AgentPidsReserve = 48;
 
-
     private readonly DockerClient _docker;
     private readonly ContainerRuntimeOptions _options;
     private readonly NodeIdentity _node;
@@ -132,7 +131,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                     // Our own /dev/shm (Docker then mounts none) so it gets an inode cap like the others.
                     ["/dev/shm"] = $"rw,noexec,nosuid,nodev,size=64m,nr_inodes={_options.MaxFilesPerTmpfs},mode=1777",
                 },
-
                 CapDrop = ["ALL"],
                 CapAdd = [.. AgentCapabilities],
                 SecurityOpt = ["no-new-privileges"],
