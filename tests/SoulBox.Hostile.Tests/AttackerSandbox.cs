@@ -3,14 +3,24 @@ namespace SoulBox.Hostile.Tests;
 /// <summary>A sandbox of the attacker tenant for one case. <see cref="EndAsync"/> checks what every case must
 /// leave true: the sandbox (unless the case killed it) and the bystander still answer, and once the sandbox is
 /// deleted no container of it is left.</summary>
-internal sealed class AttackerSandbox(HostileNode node, string id)
+internal sealed class AttackerSandbox(HostileNode node, string id, string containerId)
 {
     public string Id => id;
 
+    /// <summary>The short id of the sandbox's container (its hostname): a sandbox claimed from the warm pool runs in
+    /// a container made before it existed, which carries no sandbox label.</summary>
+    public string ContainerId => containerId;
+
     public HttpClient Http => node.Attacker;
 
-    public static async Task<AttackerSandbox> CreateAsync(HostileNode node, string template = "python") =>
-        new(node, await node.Attacker.CreateSandboxAsync(template, timeoutSeconds: 600));
+    public static async Task<AttackerSandbox> CreateAsync(HostileNode node, string template = "python")
+    {
+        var id = await node.Attacker.CreateSandboxAsync(template, timeoutSeconds: 600);
+        var host = await node.Attacker.CommandAsync(id, "cat /proc/sys/kernel/hostname");
+        var containerId = host.Text("stdout").Trim();
+        Assert.Matches("^[0-9a-f]{12}$", containerId);
+        return new AttackerSandbox(node, id, containerId);
+    }
 
     public Task<JsonElement> CommandAsync(string cmd, int timeoutMs = 10_000, long? maxOutputBytes = null) =>
         node.Attacker.CommandAsync(id, cmd, timeoutMs, maxOutputBytes);
@@ -47,7 +57,7 @@ internal sealed class AttackerSandbox(HostileNode node, string id)
         Assert.True(deleted.IsSuccessStatusCode || deleted.StatusCode == HttpStatusCode.Conflict, $"delete: {(int)deleted.StatusCode}");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         string[] left;
-        while ((left = await node.ContainersOfSandboxAsync(id)).Length > 0 && DateTime.UtcNow < deadline)
+        while ((left = [.. await node.ContainersOfSandboxAsync(id), .. await node.ContainerAsync(containerId)]).Length > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
         }

@@ -148,6 +148,13 @@ public sealed class HostileNode : IAsyncLifetime
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
+    /// <summary>The container with this (short) id, if it still exists in any state.</summary>
+    public async Task<string[]> ContainerAsync(string containerId)
+    {
+        var output = await Docker("ps", "-aq", "--filter", $"id={containerId}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
     public static async Task<string> Docker(params string[] args)
     {
         var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
