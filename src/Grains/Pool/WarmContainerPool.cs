@@ -30,6 +30,9 @@ internal sealed partial class WarmContainerPool(
     private readonly SandboxOptions _sandbox = sandboxOptions.Value;
     private readonly PoolOptions _options = poolOptions.Value;
     private volatile bool _disposed;
+    // Starts still under way: disposing waits for them, so a container that comes up while the node shuts down is
+    // removed by this process instead of outliving it (it would be left running until the node's next start-up).
+    private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
     public int Idle(string template) => _idle.TryGetValue(template, out var queue) ? queue.Count : 0;
 
@@ -87,7 +90,7 @@ internal sealed partial class WarmContainerPool(
         }
 
         _starting.AddOrUpdate(template, missing, (_, n) => n + missing);
-        await Task.WhenAll(Enumerable.Range(0, missing).Select(_ => StartOneAsync(template, queue))).ConfigureAwait(false);
+        await Task.WhenAll(Enumerable.Range(0, missing).Select(_ => Track(StartOneAsync(template, queue)))).ConfigureAwait(false);
     }
 
     private async Task StartOneAsync(string template, ConcurrentQueue<WarmContainer> queue)
@@ -170,9 +173,30 @@ internal sealed partial class WarmContainerPool(
         }
     }
 
+    private async Task Track(Task start)
+    {
+        _inFlight[start] = 0;
+        try
+        {
+            await start.ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(start, out _);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        try
+        {
+            // A start that finishes now sees _disposed and removes its container; wait for that, within a bound.
+            await Task.WhenAll(_inFlight.Keys).WaitAsync(TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds + 10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
         foreach (var queue in _idle.Values)
         {
             while (queue.TryDequeue(out var warm))
