@@ -195,6 +195,19 @@ public sealed class HostileCodeTests(HostileNode node, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task NineMiBOfStdinToACommand_Is413NamingTheLimit_AndTheSandboxStillAnswers()
+    {
+        var sandbox = await AttackerSandbox.CreateAsync(node);
+        using var response = await node.Attacker.PostJsonAsync($"/v1/sandboxes/{sandbox.Id}/commands", new { cmd = "wc -c", stdin = new string('x', 9 * 1024 * 1024) });
+        var problem = await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal("too_large", problem.GetProperty("code").GetString());
+        Assert.Contains("MaxStdinBytes", problem.GetProperty("detail").GetString());
+        var fits = await sandbox.CommandAsync("wc -c");
+        Assert.Equal("ok", fits.Text("status"));
+        await sandbox.EndAsync();
+    }
+
+    [Fact]
     public async Task DotNetClient_AnOutputFloodAndAForkBombEndCleanly()
     {
         await using var sandbox = await node.DotNet.CreateSandboxAsync(new SandboxCreateOptions { Template = "python", TimeoutSeconds = 300 });

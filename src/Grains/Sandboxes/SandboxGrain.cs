@@ -177,6 +177,7 @@ internal sealed partial class SandboxGrain(
 
         _validate.Code(request.Cmd ?? string.Join(' ', request.Argv!), request.Cmd is null ? "argv" : "cmd");
         _validate.Pairs(request.Env, "env", requireEnvName: true);
+        CheckCommandSize(request);
         var exec = new ExecRequest
         {
             Argv = request.Argv,
@@ -190,6 +191,28 @@ internal sealed partial class SandboxGrain(
             },
         };
         return Guard(Measure(CommandRunAsync(agent, exec, request.Stdin, cancellationToken), Languages.Shell));
+    }
+
+    /// <summary>Stdin and the command travel to the agent in one frame: too large is a 413 naming the limit, before any
+    /// work (an oversized frame would otherwise fail deep in the connection as an internal error).</summary>
+    private void CheckCommandSize(CommandRequest request)
+    {
+        var stdin = request.Stdin?.Length ?? 0;
+        if (stdin > _options.MaxStdinBytes)
+        {
+            throw new RequestTooLargeException("stdin", _options.MaxStdinBytes,
+                $"stdin is {stdin} bytes; the limit is {_options.MaxStdinBytes} bytes ({SandboxOptions.SectionName}:MaxStdinBytes).");
+        }
+
+        static long Bytes(string? value) => value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value);
+        var total = stdin + Bytes(request.Cmd) + (request.Argv?.Sum(a => Bytes(a) + 1) ?? 0) + Bytes(request.Cwd)
+            + (request.Env?.Sum(e => Bytes(e.Key) + Bytes(e.Value) + 8) ?? 0);
+        var budget = AgentProtocol.MaxFrameBytes - 64 * 1024;
+        if (total > budget)
+        {
+            throw new RequestTooLargeException("request", budget,
+                $"The command, its environment and stdin are {total} bytes together; at most {budget} bytes fit one request.");
+        }
     }
 
     public IAsyncEnumerable<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
