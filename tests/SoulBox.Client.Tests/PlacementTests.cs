@@ -46,11 +46,13 @@ public sealed class SiloLossTests
     {
         var cluster = SoulBoxClusterFixture.BuildCluster(2);
         await cluster.DeployAsync();
+        string? secondaryNameForCleanup = null;
         try
         {
             var soulbox = SoulBoxClusterFixture.ClientFor(cluster);
             var secondary = cluster.Silos[1];
             var secondaryName = secondary.ServiceProvider.GetRequiredService<SoulBox.Grains.Hosting.NodeIdentity>().Name;
+            secondaryNameForCleanup = secondaryName;
             Sandbox? onSecondary = null;
             for (var i = 0; i < 10 && onSecondary is null; i++)
             {
@@ -72,8 +74,17 @@ public sealed class SiloLossTests
         {
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
-            // The killed silo could not remove its containers; a real restart of that node would reap them.
-            await DockerCli.RunAsync("sh", "-c", "true");
+            // The killed silo could not remove its containers (a real restart of that node would reap them): remove
+            // them here, by the node's label, so the test leaves nothing running on the machine.
+            if (secondaryNameForCleanup is { } node)
+            {
+                var left = await DockerCli.RunAsync("ps", "-aq", "--filter", $"label=soulbox.node={node}");
+                var ids = left.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (ids.Length > 0)
+                {
+                    await DockerCli.RunAsync(["rm", "-f", .. ids]);
+                }
+            }
         }
     }
 }
