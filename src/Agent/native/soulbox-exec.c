@@ -193,6 +193,25 @@ static void write_all(int fd, const char *text)
     }
 }
 
+/* Reads the start of /proc/<pid>/<file> into `buffer` as a string; 0 when the process is gone or the file
+ * is empty. One read: stat and the status fields used here fit in the first page. */
+static int read_proc_file(const char *pid, const char *file, char *buffer, size_t size)
+{
+    char path[300];
+    snprintf(path, sizeof path, "/proc/%s/%s", pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    ssize_t length = read(fd, buffer, size - 1);
+    close(fd);
+    if (length <= 0) {
+        return 0;
+    }
+    buffer[length] = '\0';
+    return 1;
+}
+
 /* SIGKILLs every direct child of this process (found in /proc). Orphans re-parent to us (we are
  * a subreaper), so repeating this and reaping until ECHILD removes a whole tree level by level. */
 static void kill_children(void)
@@ -207,18 +226,10 @@ static void kill_children(void)
         if (entry->d_name[0] < '1' || entry->d_name[0] > '9') {
             continue;
         }
-        char path[300], buffer[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", entry->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
+        char buffer[512];
+        if (!read_proc_file(entry->d_name, "stat", buffer, sizeof buffer)) {
             continue;
         }
-        ssize_t length = read(fd, buffer, sizeof buffer - 1);
-        close(fd);
-        if (length <= 0) {
-            continue;
-        }
-        buffer[length] = '\0';
         /* "pid (comm) state ppid ...": comm may hold anything, so parse after the last ')'. */
         char *close_paren = strrchr(buffer, ')');
         char state;
@@ -395,18 +406,10 @@ static int user_has_live_process(long uid)
         if (entry->d_name[0] < '1' || entry->d_name[0] > '9' || atol(entry->d_name) == (long)getpid()) {
             continue;
         }
-        char path[300], buffer[4096];
-        snprintf(path, sizeof path, "/proc/%s/status", entry->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
+        char buffer[4096];
+        if (!read_proc_file(entry->d_name, "status", buffer, sizeof buffer)) {
             continue;
         }
-        ssize_t length = read(fd, buffer, sizeof buffer - 1);
-        close(fd);
-        if (length <= 0) {
-            continue;
-        }
-        buffer[length] = '\0';
         char *state = strstr(buffer, "\nState:\t"), *real = strstr(buffer, "\nUid:\t");
         if (state != NULL && real != NULL && state[8] != 'Z' && state[8] != 'X' && atol(real + 6) == uid) {
             found = 1;
