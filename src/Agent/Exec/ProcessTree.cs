@@ -76,19 +76,30 @@ internal static class ProcessTree
                 continue;
             }
 
-            try
+            if (StatFields(pid) is { Length: >= 4 } fields && fields[0].Length > 0
+                && int.TryParse(fields[1], out var parent) && int.TryParse(fields[2], out var group) && int.TryParse(fields[3], out var session))
             {
-                // Format: "pid (comm) state ppid pgrp session ..."; comm may hold spaces and parentheses.
-                var text = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-                result.Add(new ProcStat(pid, int.Parse(fields[1]), int.Parse(fields[2]), int.Parse(fields[3]), fields[0][0]));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-            {
-                // The process ended while we looked.
+                result.Add(new ProcStat(pid, parent, group, session, fields[0][0]));
             }
         }
 
         return result;
+    }
+
+    /// <summary>The fields of /proc/<paramref name="pid"/>/stat after the command name ("state ppid pgrp session tty
+    /// tpgid flags ..."), or null when the process is gone. The name may hold spaces and parentheses, so the fields
+    /// start after the last ')'.</summary>
+    public static string[]? StatFields(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var close = text.LastIndexOf(')');
+            return close > 0 && close + 2 < text.Length ? text[(close + 2)..].Split(' ') : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

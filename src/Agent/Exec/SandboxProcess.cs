@@ -100,10 +100,7 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
         const ulong SigKillBit = 1UL << (9 - 1);
         try
         {
-            // "pid (comm) S ppid pgrp session tty tpgid flags ...": fields follow the last ')' (comm may hold anything).
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
-            var fields = close > 0 && close + 2 < stat.Length ? stat[(close + 2)..].Split(' ') : [];
+            var fields = ProcessTree.StatFields(pid) ?? [];
             if (fields.Length < 7 || fields[0] is "Z" or "X" || (long.TryParse(fields[6], out var flags) && (flags & PfExiting) != 0))
             {
                 return false;
