@@ -48,10 +48,9 @@ internal sealed class OneShotValidator(SandboxOptions options)
 
     private void CheckSizes(ExecuteRequest request)
     {
-        if (request.Stdin is { } stdin && Encoding.UTF8.GetByteCount(stdin) is var stdinBytes && stdinBytes > options.MaxStdinBytes)
+        if (request.Stdin is { } stdin)
         {
-            throw new RequestTooLargeException("stdin", options.MaxStdinBytes,
-                $"stdin is {stdinBytes} bytes; the limit is {options.MaxStdinBytes} bytes ({SandboxOptions.SectionName}:MaxStdinBytes).");
+            _validate.StdinBytes(Encoding.UTF8.GetByteCount(stdin));
         }
 
         if (request.Args is { } args)

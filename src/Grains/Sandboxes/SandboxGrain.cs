@@ -198,11 +198,7 @@ internal sealed partial class SandboxGrain(
     private void CheckCommandSize(CommandRequest request)
     {
         var stdin = request.Stdin?.Length ?? 0;
-        if (stdin > _options.MaxStdinBytes)
-        {
-            throw new RequestTooLargeException("stdin", _options.MaxStdinBytes,
-                $"stdin is {stdin} bytes; the limit is {_options.MaxStdinBytes} bytes ({SandboxOptions.SectionName}:MaxStdinBytes).");
-        }
+        _validate.StdinBytes(stdin);
 
         static long Bytes(string? value) => value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value);
         var total = stdin + Bytes(request.Cmd) + (request.Argv?.Sum(a => Bytes(a) + 1) ?? 0) + Bytes(request.Cwd)

@@ -3,7 +3,7 @@ using SoulBox.Grains.Hosting;
 namespace SoulBox.Grains.Sandboxes;
 
 /// <summary>Checks caller input against the node's bounds and fills in defaults. Every failure is a
-/// <see cref="SandboxValidationException"/> naming the field.</summary>
+/// <see cref="SandboxValidationException"/> naming the field, or for sizes a <see cref="RequestTooLargeException"/>.</summary>
 internal sealed class SandboxRequestValidator(SandboxOptions options)
 {
     public SandboxCreateOptions Create(SandboxCreateOptions request)
@@ -27,6 +27,16 @@ internal sealed class SandboxRequestValidator(SandboxOptions options)
         Pairs(request.Env, "env", requireEnvName: true);
         Pairs(request.Metadata, "metadata", requireEnvName: false);
         return request with { Template = template, TimeoutSeconds = timeout, MemoryMb = memory, Cpu = cpu };
+    }
+
+    /// <summary>Stdin of a command or a one-shot run: more than MaxStdinBytes is a 413 naming the limit and its setting.</summary>
+    public void StdinBytes(long bytes)
+    {
+        if (bytes > options.MaxStdinBytes)
+        {
+            throw new RequestTooLargeException("stdin", options.MaxStdinBytes,
+                $"stdin is {bytes} bytes; the limit is {options.MaxStdinBytes} bytes ({SandboxOptions.SectionName}:MaxStdinBytes).");
+        }
     }
 
     public int MemoryMb(int? requested)
