@@ -10,6 +10,7 @@ using SoulBox.Grains.Execution;
 using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
+using SoulBox.Grains.Reaping;
 using SoulBox.Grains.Sandboxes;
 using SoulBox.Grains.Telemetry;
 using SoulBox.Security;
@@ -28,6 +29,12 @@ public static class SoulBoxSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
+        if (!silo.Services.Any(d => d.ServiceType == typeof(DeadSiloWatcher)))
+        {
+            silo.Services.AddSingleton<DeadSiloWatcher>();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloWatcher>());
+        }
+
         return silo;
     }
 
@@ -45,8 +52,14 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ContainerRuntimeOptions>, OptionsValidator<ContainerRuntimeOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<ReaperOptions>().Bind(configuration.GetSection(ReaperOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReaperOptions>, OptionsValidator<ReaperOptions>>(_ => new(o => o.Validate()));
 
         services.AddSingleton(sp => new NodeIdentity(NodeNameOf(sp.GetRequiredService<IOptions<SiloOptions>>().Value)));
+        services.AddSingleton(sp => new ContainerOwner(
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId,
+            sp.GetRequiredService<NodeIdentity>().Name,
+            sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
         services.AddSingleton<ExecutorPool>();
@@ -54,6 +67,8 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<WarmContainerPool>();
         services.AddSingleton<DemandPredictor>();
+        services.AddSingleton<ContainerReaper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ContainerReaper>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OrphanReaper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PoolStarter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeGauges>();

@@ -53,6 +53,12 @@ internal sealed partial class PoolManagerGrain(
         }
 
         var present = await catalog.GetAsync(cancellationToken);
+        var (imageIds, askedAt) = await catalog.GetImageIdsAsync(cancellationToken);
+        foreach (var (template, imageId) in imageIds)
+        {
+            pool.ObserveImage(template, imageId, askedAt);
+        }
+
         var templates = _options.Templates.Length > 0 ? _options.Templates.Where(present.ContainsKey) : present.Keys;
         var horizon = TimeSpan.FromSeconds(_options.HorizonSeconds);
         var targets = templates.ToDictionary(t => t, t => predictor.Target(t, horizon, _options.MinWarmPerTemplate, _options.MaxWarmPerTemplate));

@@ -97,7 +97,7 @@ internal sealed partial class SandboxGrain(
         registry.Upsert(_info);
         ScheduleExpiry();
         WatchAgent(_agent);
-        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: warm is not null);
+        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: warm is not null, ContainerLabels.ShortImageId(container.ImageId));
         LogCreated(Id, request.Template, container.Id[..12], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return _info;
     }

@@ -17,6 +17,7 @@ public sealed class SoulBoxMetrics
     private readonly Histogram<double> _containerStart;
     private readonly Counter<long> _sandboxesLost;
     private readonly Counter<long> _executionsRefused;
+    private readonly Counter<long> _containersReaped;
 
     public SoulBoxMetrics(IMeterFactory meterFactory)
     {
@@ -31,6 +32,8 @@ public sealed class SoulBoxMetrics
         _sandboxesLost = meter.CreateCounter<long>("soulbox.sandboxes.lost", "{sandbox}", "Sandboxes whose container died under them.");
         _executionsRefused = meter.CreateCounter<long>("soulbox.executions.refused", "{execution}",
             "One-shot executions not run or not waited for to the end, by reason: tenant_share (429), node_busy (503), too_large (413), deadline (agent silent past timeout + grace).");
+        _containersReaped = meter.CreateCounter<long>("soulbox.containers.reaped", "{container}",
+            "Containers removed without their owner asking, by the node that removed them and reason: dead_node (its node is dead in the membership), orphan (an earlier start of this node left it), stale_image (a warm container of a rebuilt image).");
         meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
         meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
         meter.CreateObservableCounter("soulbox.sandbox.cpu.time", () => SandboxCpuSeconds(), "s", "CPU time used by sandbox containers on this node (rate = cores in use).");
@@ -54,12 +57,16 @@ public sealed class SoulBoxMetrics
 
     public void ExecutionRefused(string reason) => _executionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void SandboxCreated(string template, TimeSpan elapsed, bool fromPool)
+    /// <param name="image">Short id of the image the sandbox's container runs (pool hits and misses by image).</param>
+    public void SandboxCreated(string template, TimeSpan elapsed, bool fromPool, string image)
     {
         _createDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("template", template));
         _activeSandboxes.Add(1, new KeyValuePair<string, object?>("template", template));
-        (fromPool ? _poolHits : _poolMisses).Add(1, new KeyValuePair<string, object?>("template", template));
+        (fromPool ? _poolHits : _poolMisses).Add(1, new TagList { { "template", template }, { "image", image } });
     }
+
+    public void ContainerReaped(string node, string reason) =>
+        _containersReaped.Add(1, new TagList { { "node", node }, { "reason", reason } });
 
     public void SandboxEnded(string template) => _activeSandboxes.Add(-1, new KeyValuePair<string, object?>("template", template));
 
