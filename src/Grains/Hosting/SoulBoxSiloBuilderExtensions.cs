@@ -29,12 +29,6 @@ public static class SoulBoxSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
-        if (!silo.Services.Any(d => d.ServiceType == typeof(DeadSiloWatcher)))
-        {
-            silo.Services.AddSingleton<DeadSiloWatcher>();
-            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeadSiloWatcher>());
-        }
-
         return silo;
     }
 

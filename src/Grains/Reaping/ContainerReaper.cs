@@ -10,11 +10,13 @@ namespace SoulBox.Grains.Reaping;
 /// node left, and those of any node this cluster's membership declared dead (see <see cref="ReapDecision"/>), with
 /// their uid leases and run directories. Every worker on an engine sweeps it, so a dead node's containers go as soon
 /// as any survivor there sees the death, or at the node's own next start, whichever comes first; two survivors
-/// removing the same container is harmless (the second finds it gone and counts nothing).</summary>
+/// removing the same container is harmless (the second finds it gone and counts nothing).
+/// <para>It follows the membership itself for deaths (one small loop, <see cref="Wake"/>); a cluster-wide dead-node
+/// watcher can call <see cref="Wake"/> instead.</para></summary>
 internal sealed partial class ContainerReaper(
     IContainerRuntime runtime,
     ContainerOwner owner,
-    DeadSiloWatcher watcher,
+    IClusterMembershipService membership,
     IOptions<ReaperOptions> options,
     SoulBoxMetrics metrics,
     TimeProvider time,
@@ -37,7 +39,7 @@ internal sealed partial class ContainerReaper(
             var engine = await runtime.GetEngineIdAsync(cancellationToken).ConfigureAwait(false);
             var containers = await runtime.ListLabelledContainersAsync(cancellationToken).ConfigureAwait(false);
             // Read after the list: a silo that joined while listing is alive in it, and a container it created is kept.
-            var view = watcher.Current;
+            var view = membership.CurrentSnapshot;
             var removed = 0;
             foreach (var container in containers)
             {
@@ -62,16 +64,34 @@ internal sealed partial class ContainerReaper(
         }
     }
 
+    /// <summary>Sweeps now instead of at the end of the period (a silo was declared dead).</summary>
+    public void Wake() => _wake.Release();
+
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        watcher.Subscribe((_, _) =>
-        {
-            _wake.Release();
-            return Task.CompletedTask;
-        });
         _stopping = new CancellationTokenSource();
-        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
+        _loop = Task.WhenAll(
+            Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None),
+            Task.Run(() => WakeOnDeathsAsync(_stopping.Token), CancellationToken.None));
         return Task.CompletedTask;
+    }
+
+    private async Task WakeOnDeathsAsync(CancellationToken cancellationToken)
+    {
+        var dead = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)) > 0)
+                {
+                    Wake();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
