@@ -15,7 +15,7 @@ internal sealed partial class OrphanReaper(ContainerReaper reaper, ExecutorPool 
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        var removed = await reaper.SweepAsync(cancellationToken);
+        var removed = await reaper.SweepAsync(atStart: true, cancellationToken);
         LogReaped(node.Name, removed);
     }
 

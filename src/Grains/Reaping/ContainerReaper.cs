@@ -31,7 +31,8 @@ internal sealed partial class ContainerReaper(
         lifecycle.Subscribe(nameof(ContainerReaper), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
     /// <summary>One pass over the engine; returns how many containers it removed. Never runs twice at once.</summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    /// <param name="atStart">Before this node takes work: its earlier starts' containers go too (see <see cref="ReapDecision"/>).</param>
+    public async Task<int> SweepAsync(bool atStart, CancellationToken cancellationToken)
     {
         await _sweeping.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -43,7 +44,7 @@ internal sealed partial class ContainerReaper(
             var removed = 0;
             foreach (var container in containers)
             {
-                if (ReapDecision.Decide(container.Labels, owner, engine, view.GetSiloStatus) is not { } reason)
+                if (ReapDecision.Decide(container.Labels, owner, engine, view, atStart) is not { } reason)
                 {
                     continue;
                 }
@@ -114,7 +115,7 @@ internal sealed partial class ContainerReaper(
             try
             {
                 await WaitForDeathOrPeriodAsync(period, cancellationToken).ConfigureAwait(false);
-                await SweepAsync(cancellationToken).ConfigureAwait(false);
+                await SweepAsync(atStart: false, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

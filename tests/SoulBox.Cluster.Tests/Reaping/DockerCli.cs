@@ -5,9 +5,9 @@ namespace SoulBox.Cluster.Tests.Reaping;
 /// <summary>The docker command line, as an operator would check what a cluster left on the engine.</summary>
 internal static class DockerCli
 {
-    public static async Task<string> RunAsync(params string[] args) => await RunAsync(null, args);
+    public static async Task<string> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
 
-    public static async Task<string> RunAsync(string? stdin, params string[] args)
+    public static async Task<string> RunWithInputAsync(string? stdin, params string[] args)
     {
         var start = new ProcessStartInfo("docker")
         {

@@ -203,7 +203,7 @@ public sealed class ReaperTests(ITestOutputHelper output)
 
     private static async Task<string> BuildAsync(string tag, int build)
     {
-        await DockerCli.RunAsync($"FROM soulbox/python:latest\nLABEL soulbox.test-build={build}\n", "build", "--quiet", "--tag", tag, "-");
+        await DockerCli.RunWithInputAsync($"FROM soulbox/python:latest\nLABEL soulbox.test-build={build}\n", "build", "--quiet", "--tag", tag, "-");
         return await DockerCli.RunAsync("image", "inspect", "--format", "{{.Id}}", tag);
     }
 
