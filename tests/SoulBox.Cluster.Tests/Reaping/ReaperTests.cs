@@ -121,6 +121,69 @@ public sealed class ReaperTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AWorkerRestartedUnderItsName_KeepsItsNewContainers_WhileThoseOfItsKilledStartAreReaped()
+    {
+        var clusterId = NewClusterId();
+        // The survivor sweeps every 2 s here, so it has many chances to take the new start's containers for the old's.
+        var survivor = WorkerProcess.Start($"{clusterId}-a", clusterId, Redis, new Dictionary<string, string>(PythonOnly) { ["SoulBox__Reaper__IntervalSeconds"] = "2" });
+        var victim = WorkerProcess.Start($"{clusterId}-b", clusterId, Redis, PythonOnly);
+        WorkerProcess? restarted = null;
+        try
+        {
+            await DockerCli.WaitUntilAsync(
+                async () => (await OfNode(clusterId, survivor)).Count >= 1 && (await OfNode(clusterId, victim)).Count >= 1,
+                TimeSpan.FromSeconds(120),
+                () => $"both workers up with a warm container\nsurvivor:\n{survivor.Tail()}\nvictim:\n{victim.Tail()}");
+            var old = await OfNode(clusterId, victim);
+            var oldSilo = await DockerCli.LabelAsync(old[0], "soulbox.silo");
+
+            victim.Kill();
+            var killed = Stopwatch.StartNew();
+            restarted = WorkerProcess.Start(victim.NodeName, clusterId, Redis, PythonOnly);
+            IReadOnlyList<string> fresh = [];
+            await DockerCli.WaitUntilAsync(
+                async () =>
+                {
+                    fresh = await DockerCli.ContainersAsync($"{ClusterLabel}={clusterId}", $"{NodeLabel}={victim.NodeName}", "soulbox.purpose=warm");
+                    var stillOld = await Task.WhenAll(old.Select(DockerCli.ExistsAsync));
+                    return !stillOld.Any(e => e) && fresh.Count >= 1;
+                },
+                TimeSpan.FromSeconds(120),
+                () => $"the killed start's containers gone and the new start's warm container up\nsurvivor:\n{survivor.Tail()}\nrestarted:\n{restarted.Tail()}");
+            output.WriteLine($"kill -9 → old containers gone, new start warm: {killed.Elapsed.TotalSeconds:F1} s");
+            foreach (var container in fresh)
+            {
+                Assert.NotEqual(oldSilo, await DockerCli.LabelAsync(container, "soulbox.silo"));
+            }
+
+            // Watch well past the death declaration (a few seconds with the default membership timing): the survivor
+            // learns of it and keeps sweeping, and the new start's containers stay.
+            while (killed.Elapsed < TimeSpan.FromSeconds(25))
+            {
+                await Task.Delay(1000);
+            }
+
+            foreach (var container in fresh)
+            {
+                Assert.True(await DockerCli.ExistsAsync(container), $"the restarted node's container {container[..12]} was reaped\n{survivor.Tail()}");
+            }
+        }
+        finally
+        {
+            await survivor.DisposeAsync();
+            await victim.DisposeAsync();
+            if (restarted is not null)
+            {
+                await restarted.DisposeAsync();
+            }
+
+            await DockerCli.RemoveAllAsync($"{ClusterLabel}={clusterId}");
+            await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
+            await redis.GetDatabase().KeyDeleteAsync($"{SoulBoxCluster.ServiceId}/members/{clusterId}");
+        }
+    }
+
+    [Fact]
     public async Task ARebuiltImage_RecyclesTheWarmContainersOfTheOldOne_AndThePoolRefillsFromTheNew()
     {
         var clusterId = NewClusterId();

@@ -107,6 +107,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             _log.Dispose();
         }
+
+        // What a failure needs of it is in the failure's message (Tail()).
+        File.Delete(LogPath);
     }
 
     private static void Append(StreamWriter log, string? line)
@@ -118,7 +121,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         lock (log)
         {
-            if (log.BaseStream.CanWrite)
+            if (log.BaseStream is { CanWrite: true })
             {
                 log.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
             }
