@@ -68,8 +68,7 @@ public sealed class ReaperTests(ITestOutputHelper output)
                 runDirectories.Add(await DockerCli.RunAsync("inspect", "--format", $"{{{{range .Mounts}}}}{{{{if eq .Destination \"{RunMount}\"}}}}{{{{.Source}}}}{{{{end}}}}{{{{end}}}}", container));
             }
 
-            var survivorContainers = await OfNode(clusterId, survivor);
-            output.WriteLine($"victim {victim.NodeName}: {victimContainers.Count} containers ({sandboxes.Count(s => s.Info.Node == victim.NodeName)} sandboxes); survivor: {survivorContainers.Count}");
+            output.WriteLine($"victim {victim.NodeName}: {victimContainers.Count} containers ({sandboxes.Count(s => s.Info.Node == victim.NodeName)} sandboxes)");
 
             victim.Kill();
             var took = await DockerCli.WaitUntilAsync(
@@ -79,15 +78,9 @@ public sealed class ReaperTests(ITestOutputHelper output)
             output.WriteLine($"kill -9 → last container of the dead worker removed: {took.TotalSeconds:F1} s");
 
             Assert.True(await DockerCli.ExistsAsync(foreign), "another cluster's container was removed");
-            foreach (var container in survivorContainers)
-            {
-                Assert.True(await DockerCli.ExistsAsync(container), $"the survivor's own container {container[..12]} was removed");
-            }
-
-            foreach (var sandbox in sandboxes.Where(s => s.Info.Node == survivor.NodeName))
-            {
-                Assert.Equal("2", (await sandbox.RunCodeAsync("1 + 1")).Value);
-            }
+            // The reaper took only the dead node's containers. (A survivor's sandbox whose grain directory entry lived on
+            // the dead silo is deactivated by Orleans and ends as lost, removing its own container: not the reaper's doing.)
+            Assert.NotEmpty(await OfNode(clusterId, survivor));
 
             foreach (var (uid, container) in leases)
             {
@@ -97,12 +90,20 @@ public sealed class ReaperTests(ITestOutputHelper output)
 
             Assert.All(runDirectories, d => Assert.False(Directory.Exists(d), $"run directory {d} was left"));
             Assert.Contains("dead_node", survivor.Log());
+            Assert.All(Reaped(survivor), r => Assert.Equal(victim.NodeName, r.Owner));
         }
         finally
         {
             foreach (var sandbox in sandboxes.Where(s => s.Info.Node == survivor.NodeName))
             {
-                await sandbox.DisposeAsync();
+                try
+                {
+                    await sandbox.DisposeAsync();
+                }
+                catch (SoulBoxException)
+                {
+                    // Already ended (lost with its directory entry on the dead silo).
+                }
             }
 
             if (client is not null)
@@ -144,9 +145,13 @@ public sealed class ReaperTests(ITestOutputHelper output)
             await DockerCli.WaitUntilAsync(
                 async () =>
                 {
-                    fresh = await DockerCli.ContainersAsync($"{ClusterLabel}={clusterId}", $"{NodeLabel}={victim.NodeName}", "soulbox.purpose=warm");
-                    var stillOld = await Task.WhenAll(old.Select(DockerCli.ExistsAsync));
-                    return !stillOld.Any(e => e) && fresh.Count >= 1;
+                    if ((await Task.WhenAll(old.Select(DockerCli.ExistsAsync))).Any(e => e))
+                    {
+                        return false;
+                    }
+
+                    fresh = await DockerCli.ContainersAsync($"{ClusterLabel}={clusterId}", $"{NodeLabel}={victim.NodeName}");
+                    return fresh.Count >= 1;
                 },
                 TimeSpan.FromSeconds(120),
                 () => $"the killed start's containers gone and the new start's warm container up\nsurvivor:\n{survivor.Tail()}\nrestarted:\n{restarted.Tail()}");
@@ -163,9 +168,11 @@ public sealed class ReaperTests(ITestOutputHelper output)
                 await Task.Delay(1000);
             }
 
+            // Whatever the survivor removed was the killed start's; the new start still has its containers.
+            Assert.All(Reaped(survivor), r => Assert.Contains(old, o => o.StartsWith(r.Id, StringComparison.Ordinal)));
             foreach (var container in fresh)
             {
-                Assert.True(await DockerCli.ExistsAsync(container), $"the restarted node's container {container[..12]} was reaped\n{survivor.Tail()}");
+                Assert.True(await DockerCli.ExistsAsync(container), $"the restarted node's container {container[..12]} is gone\n{survivor.Tail()}\nrestarted:\n{restarted.Tail()}");
             }
         }
         finally
@@ -252,6 +259,12 @@ public sealed class ReaperTests(ITestOutputHelper output)
             }
         }
     }
+
+    /// <summary>The containers <paramref name="worker"/>'s reaper logged it removed: short id and owner node.</summary>
+    private static IReadOnlyList<(string Id, string Owner)> Reaped(WorkerProcess worker) =>
+        [.. worker.Log().Split('\n').Where(l => l.Contains($"Node {worker.NodeName} removed container ", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" removed container ", StringComparison.Ordinal) + " removed container ".Length)..].Split(' '))
+            .Select(words => (words[0], words[3].TrimEnd(':')))];
 
     private static async Task<IReadOnlyList<string>> OfNode(string clusterId, WorkerProcess worker) =>
         await DockerCli.ContainersAsync($"{ClusterLabel}={clusterId}", $"{NodeLabel}={worker.NodeName}");
