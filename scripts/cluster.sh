@@ -239,7 +239,7 @@ cmd_up() {
         compose logs --tail 40 worker-1 worker-2 gateway || true
         die "the cluster did not become ready; it is still running (scripts/cluster.sh down stops it)"
     fi
-    log "ready: gateway http://127.0.0.1:$HTTP_PORT (API key below), workers $(printf '%s ' "${WORKERS[@]}")," \
+    log "ready: gateway http://127.0.0.1:$HTTP_PORT (API key below), workers ${WORKERS[*]}," \
         "Prometheus http://127.0.0.1:$PROMETHEUS_PORT, Redis 127.0.0.1:$REDIS_PORT"
     printf 'SOULBOX_API_KEY=%s\n' "$key"
 }

@@ -58,13 +58,24 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IDis
 
             await AssertPrometheusScrapesEverySiloAsync(cluster);
 
-            // Sandboxes stay alive on purpose: down must take them away with the workers.
+            // Sandboxes stay alive on purpose: down must take them away. Worker 1 removes its own as it stops; worker 2
+            // is killed first (SIGKILL, no time to clean up), as a crashed worker would be, so its containers are
+            // left to the script's sweep by label.
             Assert.NotEmpty(await ComposeScript.DockerAsync("ps", "-q", "--filter", $"label=soulbox.node={cluster.WorkerNames[0]}"));
+            var worker2 = Assert.Single(await ComposeScript.DockerAsync("ps", "-q", "--filter", $"label=com.docker.compose.project={cluster.Project}",
+                "--filter", "label=com.docker.compose.service=worker-2"));
+            await ComposeScript.DockerAsync("stop", "--time", "0", worker2);
+            var leftBehind = await ComposeScript.DockerAsync("ps", "-aq", "--filter", $"label=soulbox.node={cluster.WorkerNames[1]}");
+            Assert.NotEmpty(leftBehind);
+
             clock.Restart();
             var (downCode, downOutput) = await cluster.RunAsync(DownTimeout, "down", "--volumes");
             downDone = true;
             output.WriteLine($"down: {clock.Elapsed.TotalSeconds:F1} s");
             Assert.True(downCode == 0, $"scripts/cluster.sh down failed with exit code {downCode}:\n{ComposeScript.Tail(downOutput)}");
+            var swept = SweptLine().Match(downOutput);
+            Assert.True(swept.Success && int.Parse(swept.Groups["count"].Value) >= leftBehind.Length,
+                $"down did not report sweeping worker 2's {leftBehind.Length} containers:\n{ComposeScript.Tail(downOutput)}");
             foreach (var label in LabelsOf(cluster))
             {
                 Assert.Empty(await ComposeScript.DockerAsync("ps", "-aq", "--filter", $"label={label}"));
@@ -143,4 +154,7 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IDis
 
     [GeneratedRegex(@"^SOULBOX_API_KEY=(?<key>\S+)$", RegexOptions.Multiline)]
     private static partial Regex KeyLine();
+
+    [GeneratedRegex(@"removed (?<count>\d+) sandbox container\(s\) of cluster '[^']+' left behind")]
+    private static partial Regex SweptLine();
 }
