@@ -164,15 +164,24 @@ sweep_containers() {
         log "no sandbox container of cluster '$CLUSTER_ID' left"
         return
     fi
-    local id name
+    local id name lease
+    local -A names=()
     for id in "${ids[@]}"; do
         name="$(docker inspect -f '{{.Name}}' "$id" 2>/dev/null || true)"
         name="${name#/}"
         docker rm -f "$id" >/dev/null 2>&1 || true
+        [ -n "$name" ] && names["$name"]=1
         # The worker would have removed its run directory (the last 12 characters of the name) with the container.
         if [ ${#name} -ge 12 ] && [ -d "$RUN_DIR/${name: -12}" ]; then
             $SUDO rm -rf "${RUN_DIR:?}/${name: -12}"
         fi
+    done
+    # And released its uid lease (a file per uid whose first line is the container's name); a worker would also
+    # reclaim it later, once it is old and its container gone.
+    for lease in "$RUN_DIR"/uids/*; do
+        [ -f "$lease" ] || continue
+        name="$(head -n1 "$lease" 2>/dev/null || true)"
+        if [ -n "$name" ] && [ -n "${names[$name]+x}" ]; then $SUDO rm -f "$lease"; fi
     done
     log "removed ${#ids[@]} sandbox container(s) of cluster '$CLUSTER_ID' left behind"
 }
@@ -217,10 +226,15 @@ cmd_up() {
         write_setting SOULBOX_API_KEY "$key"
         log "created an API key in $ENV_FILE"
     fi
+    # The gateway refuses shorter keys at start-up (SoulBox:Auth:Keys); say so here rather than after a long wait.
+    [ ${#key} -ge 16 ] || die "SOULBOX_API_KEY is shorter than 16 characters; set a longer one, or remove it from $ENV_FILE to get a new one"
     export SOULBOX_API_KEY="$key"
-    # So that docker-compose run by hand (ps, logs, down) finds it too.
+    # So that docker-compose run by hand (ps, logs, down) finds the same project and paths.
     if ! grep -qxF "SOULBOX_ARTIFACTS_DIR=$SOULBOX_ARTIFACTS_DIR" "$ENV_FILE"; then
         write_setting SOULBOX_ARTIFACTS_DIR "$SOULBOX_ARTIFACTS_DIR"
+    fi
+    if ! grep -qxF "COMPOSE_PROJECT_NAME=$PROJECT" "$ENV_FILE"; then
+        write_setting COMPOSE_PROJECT_NAME "$PROJECT"
     fi
     [ -x "$SOULBOX_ARTIFACTS_DIR/agent/soulbox-agent" ] || die "$SOULBOX_ARTIFACTS_DIR/agent/soulbox-agent is missing (scripts/setup.sh publishes it)"
 
@@ -277,7 +291,7 @@ case "${1-}" in
     down) shift; cmd_down "$@" ;;
     status) shift; cmd_status ;;
     compose) shift; find_compose || die "no docker-compose installed (scripts/cluster.sh up installs it)"; compose "$@" ;;
-    -h|--help) sed -n '2,20p' "$0" ;;
-    "") sed -n '2,20p' "$0" >&2; exit 2 ;;
+    -h|--help) sed -n '2,19p' "$0" ;;
+    "") sed -n '2,19p' "$0" >&2; exit 2 ;;
     *) die "unknown command '$1' (up, down, status, compose)" ;;
 esac

@@ -82,6 +82,9 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IDis
             }
 
             Assert.Empty(await ComposeScript.DockerAsync("volume", "ls", "-q", "--filter", $"label=com.docker.compose.project={cluster.Project}"));
+            // Nor a uid lease of one of its containers (a file per uid holding the container's name, in the run directory).
+            Assert.DoesNotContain(Directory.EnumerateFiles("/run/soulbox/uids"),
+                f => LeaseHolder(f)?.StartsWith($"soulbox-{cluster.ClusterId}-", StringComparison.Ordinal) == true);
         }
         finally
         {
@@ -143,6 +146,19 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IDis
         }
 
         Assert.Fail($"Prometheus did not report {string.Join(", ", expected)} up within 60 s; last: {last}");
+    }
+
+    /// <summary>The container a uid lease file names, or null when another node released it meanwhile.</summary>
+    private static string? LeaseHolder(string path)
+    {
+        try
+        {
+            return File.ReadLines(path).FirstOrDefault();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static string[] LabelsOf(ComposeScript cluster) =>
