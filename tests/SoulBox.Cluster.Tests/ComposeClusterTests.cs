@@ -58,10 +58,15 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IDis
 
             await AssertPrometheusScrapesEverySiloAsync(cluster);
 
-            // Sandboxes stay alive on purpose: down must take them away. Worker 1 removes its own as it stops; worker 2
-            // is killed first (SIGKILL, no time to clean up), as a crashed worker would be, so its containers are
-            // left to the script's sweep by label.
+            // Sandboxes stay alive on purpose: stopping must take them away. Worker 1 stops as Compose stops it
+            // (SIGTERM, stop_grace_period) and removes its own; worker 2 is then killed (SIGKILL, no time to clean up,
+            // and no worker left to reap for it), as a crashed worker would be, so its containers are left to the
+            // script's sweep by label.
             Assert.NotEmpty(await ComposeScript.DockerAsync("ps", "-q", "--filter", $"label=soulbox.node={cluster.WorkerNames[0]}"));
+            var (stopCode, stopOutput) = await cluster.RunAsync(DownTimeout, "compose", "stop", "worker-1");
+            Assert.True(stopCode == 0, $"docker-compose stop worker-1 failed with exit code {stopCode}:\n{ComposeScript.Tail(stopOutput)}");
+            Assert.Empty(await ComposeScript.DockerAsync("ps", "-aq", "--filter", $"label=soulbox.node={cluster.WorkerNames[0]}"));
+
             var worker2 = Assert.Single(await ComposeScript.DockerAsync("ps", "-q", "--filter", $"label=com.docker.compose.project={cluster.Project}",
                 "--filter", "label=com.docker.compose.service=worker-2"));
             await ComposeScript.DockerAsync("stop", "--time", "0", worker2);
