@@ -244,6 +244,9 @@ cmd_up() {
     log "4/5 docker-compose up -d --build"
     mkdir -p "$RUN_DIR"
     compose up -d --build --remove-orphans
+    # A rebuilt image leaves the one it replaced untagged: drop untagged images of ours (label soulbox.role; images in
+    # use by a container are kept).
+    docker image prune -f --filter label=soulbox.role >/dev/null 2>&1 || true
 
     local timeout
     timeout="$(setting SOULBOX_READY_TIMEOUT 240)"
