@@ -27,7 +27,9 @@ public sealed partial class DemandProfileKeeper(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken);
-        _saving = Task.Run(() => SaveEveryIntervalAsync(_stopping.Token), CancellationToken.None);
+        // The timer starts counting now, not when the thread pool gets to the loop.
+        var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.DemandSaveIntervalSeconds), time);
+        _saving = Task.Run(() => SaveEveryIntervalAsync(timer, _stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -75,9 +77,9 @@ public sealed partial class DemandProfileKeeper(
 
     private TimeSpan Wait => TimeSpan.FromMilliseconds(Math.Max(options.Value.WriteWaitMs, 1));
 
-    private async Task SaveEveryIntervalAsync(CancellationToken cancellationToken)
+    private async Task SaveEveryIntervalAsync(PeriodicTimer timer, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.DemandSaveIntervalSeconds), time);
+        using var owned = timer;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
