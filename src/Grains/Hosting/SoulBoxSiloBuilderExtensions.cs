@@ -24,6 +24,11 @@ public static class SoulBoxSiloBuilderExtensions
     public static ISiloBuilder AddSoulBoxCore(this ISiloBuilder silo)
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        // The default directory deactivates every grain whose entry lived on a silo that leaves, wherever the grain
+        // runs: a gateway's restart would end sandboxes on the workers. This one hands its range over instead.
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
         silo.Services.TryAddSingleton(TimeProvider.System);
