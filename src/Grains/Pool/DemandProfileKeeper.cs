@@ -93,11 +93,11 @@ public sealed partial class DemandProfileKeeper(
         }
     }
 
+    /// <summary>Stops the periodic save (idempotent: the container may dispose this once per registration).</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
         await _saving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
     }
 
     [LoggerMessage(1, LogLevel.Information, "Node {Node} pre-warms from its saved demand profile ({Templates} templates)")]
