@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SoulBox.Grains.Pool;
@@ -106,5 +108,27 @@ public sealed class RedisClusterStateStoreTests : IAsyncLifetime
         Assert.Equal(profile.Templates["python"] with { PerHour = [] }, loaded.Templates["python"] with { PerHour = [] });
         Assert.Null(await _store.LoadDemandProfileAsync("w2"));
         Assert.InRange((await Db.KeyTimeToLiveAsync($"{_prefix}node:w1:demand"))!.Value, TimeSpan.FromDays(29), TimeSpan.FromDays(30));
+    }
+
+    [Fact]
+    public async Task ARedisThatIsAway_FailsCallsInsteadOfHanging_AndAnEndWaitsOnlyTheWriteWait()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var options = Options.Create(new ClusterStateOptions { KeyPrefix = _prefix, WriteWaitMs = 300, RetrySeconds = 1 });
+        await using var away = new RedisClusterStateStore($"127.0.0.1:{port},connectTimeout=500,asyncTimeout=500", options, TimeProvider.System);
+        var recorder = new ClusterStateRecorder(away, options, TimeProvider.System, NullLogger<ClusterStateRecorder>.Instance);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => away.FindSandboxAsync("w1.a")).WaitAsync(TimeSpan.FromSeconds(30));
+        var end = recorder.RecordAndWaitAsync("ended", (s, ct) => s.SandboxEndedAsync(Live("w1.a") with { Ended = new EndedSandbox(SandboxEnd.Killed, _time.GetUtcNow(), "killed") }, ct));
+        await end.WaitAsync(TimeSpan.FromSeconds(30));
+        var given = recorder.Record("live", (s, ct) => s.SandboxLiveAsync(Live("w1.b"), ct));
+        await Assert.ThrowsAnyAsync<Exception>(() => given).WaitAsync(TimeSpan.FromSeconds(30));
+        await recorder.FlushAsync();
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using SoulBox.Grains;
 using SoulBox.Grains.State;
 using SoulBox.Silo.Auth;
@@ -10,7 +11,12 @@ namespace SoulBox.Silo.Api;
 /// remembered after the first look and the hot path costs no extra grain call. The owner of a sandbox that has ended
 /// (or whose node is gone) comes from the cluster state, so its owner is told how it ended (409) by any gateway,
 /// also after a restart, and anyone else still gets 404.</summary>
-internal sealed partial class SandboxAccess(IGrainFactory grains, IClusterStateStore state, ILogger<SandboxAccess> logger) : IDisposable
+internal sealed partial class SandboxAccess(
+    IGrainFactory grains,
+    IClusterStateStore state,
+    IOptions<ClusterStateOptions> stateOptions,
+    TimeProvider time,
+    ILogger<SandboxAccess> logger) : IDisposable
 {
     private static readonly MemoryCacheEntryOptions Entry = new() { Size = 1, SlidingExpiration = TimeSpan.FromHours(2) };
     private readonly MemoryCache _owners = new(new MemoryCacheOptions { SizeLimit = 200_000 });
@@ -59,7 +65,8 @@ internal sealed partial class SandboxAccess(IGrainFactory grains, IClusterStateS
     {
         try
         {
-            return await state.FindSandboxAsync(sandboxId);
+            // Bounded like every read of the state: a Redis that is away costs an unknown id WriteWaitMs, not more.
+            return await state.FindSandboxAsync(sandboxId).WaitAsync(TimeSpan.FromMilliseconds(Math.Max(stateOptions.Value.WriteWaitMs, 1)), time);
         }
         catch (Exception e)
         {
