@@ -34,6 +34,7 @@ public static class SoulBoxSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, MembershipChanges>());
         silo.AddSoulBoxClusterState();
         return silo;
     }

@@ -50,6 +50,8 @@ public static class SoulBoxSiloExtensions
 
             silo.Configure<SiloOptions>(o => o.SiloName = options.ResolvedNodeName);
             silo.AddActivityPropagation();
+            // Every role, workers too: the gateway's /dashboard lists all silos from membership, but each silo's own
+            // page (statistics, properties, grain calls) is answered by the dashboard's grain service on that silo.
             silo.AddDashboard();
             if (options.IsWorker)
             {
