@@ -9,9 +9,11 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("GetLoad")]
     Task<NodeLoad?> GetLoadAsync();
 
+    /// <summary>This node's running sandboxes, filtered by every given metadata pair and by tenant (null: all).</summary>
     [Alias("ListSandboxes")]
     Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant);
 
+    /// <summary>Templates whose images are present on this node.</summary>
     [Alias("GetTemplates")]
     Task<TemplateInfo[]> GetTemplatesAsync();
 

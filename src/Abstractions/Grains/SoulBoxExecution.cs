@@ -4,6 +4,7 @@ namespace SoulBox.Grains;
 /// the caller's cancellation reaches the run (a caller that gives up frees its slot and its container).</summary>
 public static class SoulBoxExecution
 {
+    /// <summary>Runs <paramref name="request"/> for <paramref name="tenant"/> on the worker node with the most free slots.</summary>
     public static async Task<ExecuteResult> ExecuteAsync(this IGrainFactory grains, ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SoulBox.Grains.Containers;
-using SoulBox.Grains.Hosting;
+using SoulBox.Grains.State;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Reaping;
@@ -11,8 +11,7 @@ namespace SoulBox.Grains.Reaping;
 /// their uid leases and run directories. Every worker on an engine sweeps it, so a dead node's containers go as soon
 /// as any survivor there sees the death, or at the node's own next start, whichever comes first; two survivors
 /// removing the same container is harmless (the second finds it gone and counts nothing).
-/// <para>It follows the membership itself for deaths (one small loop, <see cref="Wake"/>); a cluster-wide dead-node
-/// watcher can call <see cref="Wake"/> instead.</para></summary>
+/// <para>The cluster's <see cref="DeadNodeWatcher"/> calls it when a silo is declared dead: it sweeps at once.</para></summary>
 internal sealed partial class ContainerReaper(
     IContainerRuntime runtime,
     ContainerOwner owner,
@@ -20,7 +19,7 @@ internal sealed partial class ContainerReaper(
     IOptions<ReaperOptions> options,
     SoulBoxMetrics metrics,
     TimeProvider time,
-    ILogger<ContainerReaper> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<ContainerReaper> logger) : ILifecycleParticipant<ISiloLifecycle>, IDeadNodeHandler
 {
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _sweeping = new(1);
@@ -65,34 +64,18 @@ internal sealed partial class ContainerReaper(
         }
     }
 
-    /// <summary>Sweeps now instead of at the end of the period (a silo was declared dead).</summary>
-    public void Wake() => _wake.Release();
+    /// <summary>A silo was declared dead: sweep now (on the reaper's loop) instead of at the end of the period.</summary>
+    public Task OnNodeDeadAsync(DeadNode node, CancellationToken cancellationToken)
+    {
+        _wake.Release();
+        return Task.CompletedTask;
+    }
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
         _stopping = new CancellationTokenSource();
-        _loop = Task.WhenAll(
-            Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None),
-            Task.Run(() => WakeOnDeathsAsync(_stopping.Token), CancellationToken.None));
+        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
-    }
-
-    private async Task WakeOnDeathsAsync(CancellationToken cancellationToken)
-    {
-        var dead = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
-        try
-        {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                if (snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)) > 0)
-                {
-                    Wake();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)

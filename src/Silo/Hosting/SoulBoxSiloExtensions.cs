@@ -4,6 +4,7 @@ using Orleans.Dashboard;
 using SoulBox.Client;
 using SoulBox.Grains.Hosting;
 using SoulBox.Security;
+using SoulBox.Silo.State;
 
 namespace SoulBox.Silo.Hosting;
 
@@ -52,6 +53,8 @@ public static class SoulBoxSiloExtensions
 
             silo.Configure<SiloOptions>(o => o.SiloName = options.ResolvedNodeName);
             silo.AddActivityPropagation();
+            // Every role, workers too: the gateway's /dashboard lists all silos from membership, but each silo's own
+            // page (statistics, properties, grain calls) is answered by the dashboard's grain service on that silo.
             silo.AddDashboard();
             if (options.IsWorker)
             {
@@ -60,6 +63,11 @@ public static class SoulBoxSiloExtensions
             else
             {
                 silo.ExcludeSoulBoxWorkerGrains();
+            }
+
+            if (options.Redis is { Length: > 0 } stateRedis)
+            {
+                silo.UseRedisClusterState(stateRedis);
             }
         });
         builder.Services.AddSoulBoxClient();

@@ -78,9 +78,13 @@ public sealed class ReaperTests(ITestOutputHelper output)
             output.WriteLine($"kill -9 → last container of the dead worker removed: {took.TotalSeconds:F1} s");
 
             Assert.True(await DockerCli.ExistsAsync(foreign), "another cluster's container was removed");
-            // The reaper took only the dead node's containers. (A survivor's sandbox whose grain directory entry lived on
-            // the dead silo is deactivated by Orleans and ends as lost, removing its own container: not the reaper's doing.)
+            // The reaper took only the dead node's containers: the survivor's sandboxes still run.
             Assert.NotEmpty(await OfNode(clusterId, survivor));
+            foreach (var sandbox in sandboxes.Where(s => s.Info.Node == survivor.NodeName))
+            {
+                Assert.True(await DockerCli.ExistsAsync(sandbox.Info.ContainerId), $"the survivor's sandbox container {sandbox.Info.ContainerId[..12]} is gone\n{survivor.Tail(60)}");
+                Assert.Equal("2", (await sandbox.RunCodeAsync("1 + 1")).Value);
+            }
 
             foreach (var (uid, container) in leases)
             {
