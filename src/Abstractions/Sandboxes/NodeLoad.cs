@@ -16,6 +16,14 @@ public sealed record NodeLoad
     /// <summary>One-shot executions running now, and the node's slots for them.</summary>
     [Id(8)] public int RunningExecutions { get; init; }
     [Id(9)] public int MaxExecutions { get; init; }
+    /// <summary>The node is draining (admin call or shutdown): it takes no new sandboxes or one-shot runs.</summary>
+    [Id(10)] public bool Draining { get; init; }
+    /// <summary>What keeps the node from starting a sandbox now (agent missing, no image, engine silent, container
+    /// starts failing); empty when it can. See <see cref="IsReady"/>.</summary>
+    [Id(11)] public string[] NotReady { get; init; } = [];
+
+    /// <summary>The node can start a sandbox and is not draining.</summary>
+    public bool IsReady => NotReady.Length == 0 && !Draining;
 
     /// <summary>Lower is better for a one-shot run: share of the execution slots in use, then the sandbox score.</summary>
     public double ExecutionScore => (MaxExecutions == 0 ? 1 : (double)RunningExecutions / MaxExecutions) + Score / 10;
