@@ -54,6 +54,7 @@ internal sealed class NodeGrain(
             MaxExecutions = executors.MaxExecutions,
             Draining = drain.IsDraining,
             NotReady = await readiness.MissingAsync(CancellationToken.None),
+            WarmingUp = readiness.WarmingUp,
         };
     }
 

@@ -8,7 +8,9 @@ namespace SoulBox.Grains.Nodes;
 /// (soulbox-agent and soulbox-exec in SoulBox:Docker:AgentDirectory), the Docker engine answering, a runtime image,
 /// and container starts succeeding (the latest start of a container with its agent did not fail; with a warm pool
 /// that keeps containers, one has started since start-up). Each item is "name: why", name one of agent, docker,
-/// images, containers. Draining is reported apart (<see cref="NodeLoad.Draining"/>).</summary>
+/// images, containers. Draining and a warm pool still starting its first container are reported apart
+/// (<see cref="NodeLoad.Draining"/>, <see cref="NodeLoad.WarmingUp"/>): placement skips draining nodes, does not mind
+/// warming ones, and sends work to a node with missing items only when no node without them has the template.</summary>
 internal sealed class WorkerReadiness(
     IOptions<ContainerRuntimeOptions> runtimeOptions,
     IOptions<PoolOptions> poolOptions,
@@ -48,11 +50,10 @@ internal sealed class WorkerReadiness(
         {
             missing.Add($"containers: the latest container start failed: {failure}");
         }
-        else if (starts.Succeeded == 0 && poolOptions.Value is { Enabled: true, MinWarmPerTemplate: > 0 })
-        {
-            missing.Add("containers: no container has started yet (the warm pool is starting its first).");
-        }
-
         return [.. missing];
     }
+
+    /// <summary>The warm pool keeps containers but none has started since start-up, nor failed to (a failure is a
+    /// missing item); see <see cref="NodeLoad.WarmingUp"/>.</summary>
+    public bool WarmingUp => starts.Succeeded == 0 && starts.LastFailure is null && poolOptions.Value is { Enabled: true, MinWarmPerTemplate: > 0 };
 }

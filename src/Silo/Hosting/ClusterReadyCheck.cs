@@ -11,6 +11,7 @@ namespace SoulBox.Silo.Hosting;
 internal sealed class ClusterReadyCheck(IGrainFactory grains, SoulBoxNodeOptions node) : IHealthCheck
 {
     public const string MissingKey = "missing";
+    private const string WarmingUpItem = "containers: no container has started yet (the warm pool is starting its first).";
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -33,7 +34,8 @@ internal sealed class ClusterReadyCheck(IGrainFactory grains, SoulBoxNodeOptions
             return NotReady("This worker node is not active in the cluster yet.", ["cluster: this worker node is not an active member yet."]);
         }
 
-        string[] missing = [.. load.NotReady, .. load.Draining ? [$"draining: node '{load.Node}' is draining and takes no new work."] : Array.Empty<string>()];
+        string[] missing = [.. load.NotReady, .. load.WarmingUp ? [WarmingUpItem] : Array.Empty<string>(),
+            .. load.Draining ? [$"draining: node '{load.Node}' is draining and takes no new work."] : Array.Empty<string>()];
         return missing.Length == 0
             ? HealthCheckResult.Healthy($"Worker node '{load.Node}' can start sandboxes of: {string.Join(", ", load.Templates)}.")
             : NotReady($"Worker node '{load.Node}' cannot start a sandbox now.", missing);
@@ -51,7 +53,7 @@ internal sealed class ClusterReadyCheck(IGrainFactory grains, SoulBoxNodeOptions
         return nodes.Length == 0
             ? NotReady("No worker node is up.", ["workers: no worker node is in the cluster."])
             : NotReady("No worker node can start a sandbox now.", [.. nodes.SelectMany(n =>
-                n.NotReady.Concat(n.Draining ? ["draining"] : []).Select(m => $"worker {n.Node}: {m}"))]);
+                n.NotReady.Concat(n.WarmingUp ? [WarmingUpItem] : []).Concat(n.Draining ? ["draining"] : []).Select(m => $"worker {n.Node}: {m}"))]);
     }
 
     private static HealthCheckResult NotReady(string description, string[] missing) =>
