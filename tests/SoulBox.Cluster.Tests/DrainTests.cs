@@ -28,7 +28,8 @@ public sealed class DrainTests
             language = "python",
             code = "import time\ntime.sleep(6)\nprint('finished after SIGTERM')",
         });
-        await WaitAsync(async () => (await RunningOnAsync(admin, name)) == 1, TimeSpan.FromSeconds(30), "the run to start on the worker");
+        // Asked of the worker itself (the gateway's load reports count a run as soon as it is placed, before it arrives).
+        await WaitAsync(async () => (await OneShotRunsOnAsync(admin, name)) == 1, TimeSpan.FromSeconds(30), "the run to be taken by the worker");
         worker.Terminate();
 
         // Draining: the gateway stops calling the cluster ready, and new work is refused with a retry hint.
@@ -121,11 +122,8 @@ public sealed class DrainTests
             ["SoulBox__Limits__RequestsPerSecond"] = "0",
         });
 
-    private static async Task<int> RunningOnAsync(HttpClient admin, string node)
-    {
-        var nodes = await admin.GetFromJsonAsync<JsonElement>("/admin/nodes");
-        return nodes.EnumerateArray().Where(n => n.GetProperty("node").GetString() == node).Select(n => n.GetProperty("runningExecutions").GetInt32()).FirstOrDefault();
-    }
+    private static async Task<int> OneShotRunsOnAsync(HttpClient admin, string node) =>
+        (await admin.GetFromJsonAsync<JsonElement>($"/admin/nodes/{node}/drain")).GetProperty("oneShotRuns").GetInt32();
 
     private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
