@@ -5,7 +5,6 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using SoulBox.Grains;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Silo.Hosting;
@@ -46,7 +45,9 @@ public static class ServiceDefaults
     }
 
     /// <summary><c>/health</c> (the process answers), <c>/ready</c> (a worker node: it can start a sandbox now; a
-    /// gateway-only node: at least one worker that can is in the cluster; else 503 with what is missing) and <c>/metrics</c> (Prometheus). Open to every caller: they tell nothing about any tenant.</summary>
+    /// gateway-only node: at least one worker that can is in the cluster; else 503 with what is missing, see
+    /// <see cref="ClusterReadyCheck"/>) and <c>/metrics</c> (Prometheus). Open to every caller: they tell nothing
+    /// about any tenant.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).WithTags("Health");
