@@ -3,8 +3,9 @@ using System.Diagnostics;
 namespace SoulBox.Cluster.Tests;
 
 /// <summary>Draining a worker that runs as its own process behind a gateway process (Redis membership, real Docker):
-/// on SIGTERM a one-shot run in progress completes and its caller gets the result; on the admin call the worker's
-/// sandbox keeps answering until the deadline, then ends as drained, and the worker exits by itself.</summary>
+/// on SIGTERM a one-shot run in progress completes and its caller gets the result while sandboxes keep answering until
+/// the deadline; on the admin call the worker's sandbox keeps answering until the deadline, then ends as drained, and
+/// the worker exits by itself.</summary>
 [Collection(ClusterSuite.Name)]
 public sealed class DrainTests
 {
@@ -13,15 +14,16 @@ public sealed class DrainTests
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
     [Fact]
-    public async Task AOneShotRunInProgressAtSigterm_Completes_AndTheWorkerThenExitsLeavingNoContainer()
+    public async Task AtSigterm_ARunInProgressCompletes_AndASandboxKeepsAnswering_ThenTheWorkerExitsLeavingNoContainer()
     {
         await using var redis = await DrainRedis.StartAsync();
         var name = $"drainsig{Environment.ProcessId}";
-        await using var worker = StartWorker(name, redis, deadlineSeconds: 30);
+        await using var worker = StartWorker(name, redis, deadlineSeconds: 12);
         await using var gateway = StartGateway(redis);
         await gateway.WaitForAsync("/ready", HttpStatusCode.OK, StartTimeout);
         using var tenant = gateway.Client(TenantKey);
         using var admin = gateway.Client(AdminKey);
+        var sandbox = await CreateSandboxAsync(tenant);
 
         var run = tenant.PostAsJsonAsync("/v1/execute", new
         {
@@ -40,16 +42,25 @@ public sealed class DrainTests
             Assert.NotNull(refused.Headers.RetryAfter);
         }
 
+        // Without the drain the silo's stop would have removed the sandbox's container at SIGTERM.
+        using (var call = await tenant.PostAsJsonAsync($"/v1/sandboxes/{sandbox}/code", new { code = "6 * 7" }))
+        {
+            var text = await call.Content.ReadAsStringAsync();
+            Assert.True(call.StatusCode == HttpStatusCode.OK, $"The sandbox did not answer after SIGTERM: {(int)call.StatusCode} {text}");
+            Assert.Equal("42", JsonDocument.Parse(text).RootElement.GetProperty("value").GetString());
+        }
+
         using var response = await run;
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"The run in progress at SIGTERM failed: {(int)response.StatusCode} {text}\n{worker.Tail()}");
-        var result = JsonDocument.Parse(text).RootElement;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"The run in progress at SIGTERM failed: {(int)response.StatusCode} {body}\n{worker.Tail()}");
+        var result = JsonDocument.Parse(body).RootElement;
         Assert.Equal("ok", result.GetProperty("status").GetString());
         Assert.Equal("finished after SIGTERM\n", result.GetProperty("stdout").GetString());
 
-        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(40)), $"The worker did not exit after its drain:\n{worker.Tail()}");
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"The worker did not exit after its drain:\n{worker.Tail()}");
         Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{worker.Tail()}");
         Assert.Contains("is draining (shutdown)", worker.Output);
+        Assert.Contains("1 sandboxes ended at the deadline", worker.Output);
         Assert.Equal("", await DockerAsync("ps", "-aq", "--filter", $"label=soulbox.node={name}"));
     }
 
@@ -65,12 +76,7 @@ public sealed class DrainTests
         using var tenant = gateway.Client(TenantKey);
         using var admin = gateway.Client(AdminKey);
 
-        string id;
-        using (var created = await tenant.PostAsJsonAsync("/v1/sandboxes", new { template = "python", timeoutSeconds = 300 }))
-        {
-            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-            id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        }
+        var id = await CreateSandboxAsync(tenant);
 
         using (var drain = await admin.PostAsync($"/admin/nodes/{name}/drain", null))
         {
@@ -121,6 +127,14 @@ public sealed class DrainTests
             ["SoulBox__Auth__AdminKeys__0"] = AdminKey,
             ["SoulBox__Limits__RequestsPerSecond"] = "0",
         });
+
+    private static async Task<string> CreateSandboxAsync(HttpClient tenant)
+    {
+        using var created = await tenant.PostAsJsonAsync("/v1/sandboxes", new { template = "python", timeoutSeconds = 300 });
+        var text = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+    }
 
     private static async Task<int> OneShotRunsOnAsync(HttpClient admin, string node) =>
         (await admin.GetFromJsonAsync<JsonElement>($"/admin/nodes/{node}/drain")).GetProperty("oneShotRuns").GetInt32();
