@@ -20,6 +20,7 @@ internal sealed partial class WarmContainerPool(
     IOptions<SandboxOptions> sandboxOptions,
     IOptions<PoolOptions> poolOptions,
     IOptions<ContainerRuntimeOptions> runtimeOptions,
+    ContainerStarts starts,
     TimeProvider time,
     ILogger<WarmContainerPool> logger) : IAsyncDisposable
 {
@@ -140,7 +141,7 @@ internal sealed partial class WarmContainerPool(
             WorkDirSizeMb = _sandbox.WorkDirSizeMb,
             TmpSizeMb = _sandbox.TmpSizeMb,
             Purpose = "warm",
-        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, CancellationToken.None).ConfigureAwait(false);
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, starts, CancellationToken.None).ConfigureAwait(false);
         try
         {
             var language = SoulBox.Templates.DefaultLanguage(template);
