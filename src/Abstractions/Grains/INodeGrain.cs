@@ -21,4 +21,14 @@ public interface INodeGrain : IGrainWithStringKey
     /// it counts against.</summary>
     [Alias("Execute")]
     Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts draining this node (idempotent): no new sandboxes or one-shot runs; running runs finish;
+    /// sandboxes live on until they end or SoulBox:Drain:DeadlineSeconds pass. Null when the key names no worker
+    /// node that is up.</summary>
+    [Alias("Drain")]
+    Task<DrainStatus?> DrainAsync();
+
+    /// <summary>This node's drain state, or null when the key names no worker node that is up.</summary>
+    [Alias("GetDrainStatus")]
+    Task<DrainStatus?> GetDrainStatusAsync();
 }

@@ -24,6 +24,19 @@ public sealed record NodeLoad
     [Id(8)] public int RunningExecutions { get; init; }
     /// <summary>One-shot execution slots of the node.</summary>
     [Id(9)] public int MaxExecutions { get; init; }
+    /// <summary>The node is draining (admin call or shutdown): it takes no new sandboxes or one-shot runs.</summary>
+    [Id(10)] public bool Draining { get; init; }
+    /// <summary>What keeps the node from starting a sandbox now (agent missing, no image, engine silent, container
+    /// starts failing); empty when it can. See <see cref="IsReady"/>.</summary>
+    [Id(11)] public string[] NotReady { get; init; } = [];
+
+    /// <summary>The node's warm pool has not started its first container since start-up. It may well be able to:
+    /// placement does not avoid it (a node whose pool fills a second later must not lose a burst to one whose pool
+    /// filled first), but readiness waits for it.</summary>
+    [Id(12)] public bool WarmingUp { get; init; }
+
+    /// <summary>The node can start a sandbox (a container has started) and is not draining.</summary>
+    public bool IsReady => NotReady.Length == 0 && !Draining && !WarmingUp;
 
     /// <summary>Lower is better for a one-shot run: share of the execution slots in use, then the sandbox score.</summary>
     public double ExecutionScore => (MaxExecutions == 0 ? 1 : (double)RunningExecutions / MaxExecutions) + Score / 10;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
@@ -78,6 +79,17 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<ReaperOptions>().Bind(configuration.GetSection(ReaperOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReaperOptions>, OptionsValidator<ReaperOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DrainOptions>, OptionsValidator<DrainOptions>>(_ => new(o => o.Validate()));
+        // The shutdown drain runs inside the host's stop, which gives up after ShutdownTimeout (30 s by default).
+        services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>
+        {
+            var needed = TimeSpan.FromSeconds(drain.Value.DeadlineSeconds + DrainOptions.ShutdownMarginSeconds);
+            if (host.ShutdownTimeout != Timeout.InfiniteTimeSpan && host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
 
         services.AddSingleton(sp => new NodeIdentity(NodeNameOf(sp.GetRequiredService<IOptions<SiloOptions>>().Value)));
         services.AddSingleton(sp => new ContainerOwner(
@@ -86,6 +98,11 @@ public static class SoulBoxSiloBuilderExtensions
             sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
+        services.AddSingleton<ContainerStarts>();
+        services.AddSingleton<WorkerReadiness>();
+        services.AddSingleton<NodeDrain>();
+        services.AddSingleton<NodeDrainer>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDrainer>());
         services.AddSingleton<ExecutorPool>();
         services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();

@@ -28,6 +28,7 @@ internal sealed partial class WarmContainerPool(
     IOptions<ContainerRuntimeOptions> runtimeOptions,
     NodeIdentity node,
     SoulBoxMetrics metrics,
+    ContainerStarts starts,
     TimeProvider time,
     ILogger<WarmContainerPool> logger) : IAsyncDisposable
 {
@@ -165,7 +166,7 @@ internal sealed partial class WarmContainerPool(
             WorkDirSizeMb = _sandbox.WorkDirSizeMb,
             TmpSizeMb = _sandbox.TmpSizeMb,
             Purpose = "warm",
-        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, CancellationToken.None).ConfigureAwait(false);
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, starts, CancellationToken.None).ConfigureAwait(false);
         try
         {
             var language = SoulBox.Templates.DefaultLanguage(template);

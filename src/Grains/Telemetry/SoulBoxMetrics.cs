@@ -43,6 +43,9 @@ public sealed class SoulBoxMetrics
         meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
         meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
         meter.CreateObservableCounter("soulbox.sandbox.cpu.time", () => SandboxCpuSeconds(), "s", "CPU time used by sandbox containers on this node (rate = cores in use).");
+        meter.CreateObservableGauge("soulbox.node.draining", () => NodeDraining(), "{node}", "1 while this worker node drains (takes no new work), else 0; tag node.");
+        meter.CreateObservableGauge("soulbox.node.capacity", () => NodeCapacity(), "{sandbox}",
+            "Sandboxes this worker node declares it holds (SoulBox:Sandbox:MaxSandboxesPerNode); placement shares work in proportion to it. Tag node.");
     }
 
     /// <summary>Set by the node: warm containers per template, for the gauge.</summary>
@@ -53,6 +56,12 @@ public sealed class SoulBoxMetrics
 
     /// <summary>Set by the node: CPU seconds used so far by its sandbox containers (cgroup cpu.stat), per template, for the counter.</summary>
     public Func<IEnumerable<Measurement<double>>> SandboxCpuSeconds { get; set; } = static () => [];
+
+    /// <summary>Set by a worker node: 1 while it drains, else 0, tagged with the node.</summary>
+    public Func<IEnumerable<Measurement<long>>> NodeDraining { get; set; } = static () => [];
+
+    /// <summary>Set by a worker node: its declared sandbox capacity, tagged with the node.</summary>
+    public Func<IEnumerable<Measurement<long>>> NodeCapacity { get; set; } = static () => [];
 
     public void Executed(string kind, string language, ExecutionStatus status, TimeSpan elapsed)
     {
