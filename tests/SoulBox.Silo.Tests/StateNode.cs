@@ -38,6 +38,8 @@ internal sealed class StateNode : IAsyncDisposable
             ["SoulBox:SiloPort"] = FreePort().ToString(),
             ["SoulBox:GatewayPort"] = FreePort().ToString(),
             ["SoulBox:State:KeyPrefix"] = keyPrefix,
+            // A stopping node drains first; these tests restart nodes and must not wait out the 30 s default.
+            ["SoulBox:Drain:DeadlineSeconds"] = "0",
             ["SoulBox:Auth:Keys:" + KeyA] = "tenant-a",
             ["SoulBox:Auth:Keys:" + KeyB] = "tenant-b",
             ["SoulBox:Pool:Templates:0"] = "python",
