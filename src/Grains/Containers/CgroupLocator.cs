@@ -110,6 +110,21 @@ internal static class CgroupLocator
         ]
     );
 
+    /// <summary>Mount point of the cgroup v1 hierarchy holding <paramref name="controller"/> ("cpu", "memory"...), else of
+    /// the v2 tree (which holds every controller); null when neither is mounted.</summary>
+    public static string? MountPointOf(string controller, string mountInfo)
+    {
+        var mounts = Mounts(mountInfo);
+        return (mounts.FirstOrDefault(m => !m.Unified && m.Controllers.Contains(controller)) ?? mounts.FirstOrDefault(m => m.Unified))?.MountPoint;
+    }
+
+    /// <summary>Every cgroup hierarchy mounted here (v1 ones and the v2 tree): where an engine creating a parent cgroup
+    /// for its containers leaves a directory of that name.</summary>
+    public static IReadOnlyList<string> MountPoints(string mountInfo) => [.. Mounts(mountInfo).Select(m => m.MountPoint).Distinct()];
+
+    /// <summary>Whether <paramref name="mountInfo"/> mounts cgroup v1 hierarchies (else the tree is v2 only).</summary>
+    public static bool HasV1(string mountInfo) => Mounts(mountInfo).Any(m => !m.Unified);
+
     /// <summary>systemd nests "a-b-c.slice" as a.slice/a-b.slice/a-b-c.slice.</summary>
     private static string SlicePath(string slice)
     {
