@@ -6,7 +6,7 @@ namespace SoulBox.Bench.Scale;
 internal sealed class ScaleOptions
 {
     public int[] Workers { get; private set; } = [1, 2];
-    public double WorkerCpus { get; private set; } = 0.25;
+    public double WorkerCpus { get; private set; } = 0.1;
     public int UsersPerWorker { get; private set; } = 8;
     public int SandboxesPerWorker { get; private set; } = 4;
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
@@ -87,7 +87,7 @@ internal sealed class ScaleOptions
     };
 
     public const string Usage = """
-          dotnet run -c Release --project src/Bench -- scale [--workers 1,2,3] [--worker-cpu 0.25] [--users-per-worker 8]
+          dotnet run -c Release --project src/Bench -- scale [--workers 1,2,3] [--worker-cpu 0.1] [--users-per-worker 8]
                                                      [--sandboxes-per-worker 4] [--warmup 5] [--window 20]
                                                      [--transport http|client] [--headroom 80] [--quick] [--out DIR]
           dotnet run -c Release --project src/Bench -- capacity [--results scale-results.json] [--hosts 1,2,4,8,16,32]
