@@ -26,6 +26,8 @@ internal sealed class ScaleCluster : IAsyncDisposable
     public ISandboxDriver Driver { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     private IHost? _client;
+    // Every parent cgroup created, disposed whatever happened to its worker.
+    private readonly List<ParentCgroup> _cgroups = [];
 
     public static async Task<ScaleCluster> StartAsync(ScaleOptions options, int workers, string output, Progress progress, CancellationToken cancellationToken)
     {
@@ -48,7 +50,7 @@ internal sealed class ScaleCluster : IAsyncDisposable
         var run = Environment.ProcessId;
         var maxSandboxes = options.SandboxesPerWorker * workers + 8;
         var starts = new List<Task<NodeProcess>>();
-        var cgroups = new List<ParentCgroup>();
+        var cgroups = _cgroups;
         for (var i = 1; i <= workers; i++)
         {
             var cgroup = ParentCgroup.Create($"soulbox-bench-{run}-w{i}", options.WorkerCpus);
@@ -75,10 +77,6 @@ internal sealed class ScaleCluster : IAsyncDisposable
             if (starts[i].IsCompletedSuccessfully)
             {
                 Workers.Add((starts[i].Result, cgroups[i]));
-            }
-            else
-            {
-                cgroups[i].Dispose();
             }
         }
 
@@ -175,7 +173,7 @@ internal sealed class ScaleCluster : IAsyncDisposable
 
         await Task.WhenAll(Workers.Select(w => w.Node.DisposeAsync().AsTask()));
         await RemoveLeftoversAsync(Workers.Select(w => w.Node.NodeName));
-        foreach (var (_, cgroup) in Workers)
+        foreach (var cgroup in _cgroups)
         {
             cgroup.Dispose();
         }
