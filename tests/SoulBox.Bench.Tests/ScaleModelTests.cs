@@ -126,7 +126,7 @@ public sealed class ScaleModelTests
         var perRequest = OrleansCounters.PerRequest(OrleansCounters.Parse(before), parsed, requests: 10);
         var routing = OrleansCounters.Routing(perRequest);
         Assert.Equal(2, routing.DirectoryLookups, 6);
-        Assert.Equal(90, routing.DirectoryCacheHitPercent, 6); // 18 cache hits of 20 lookups
+        Assert.Equal(90, routing.DirectoryCacheHitPercent!.Value, 6); // 18 cache hits of 20 lookups
         Assert.Equal(3, routing.MessagesSent, 6);
     }
 

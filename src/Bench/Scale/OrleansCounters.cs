@@ -82,9 +82,10 @@ internal static class OrleansCounters
         var lookups = Sum(k => k == "orleans_directory_lookups_cache_issued_total");
         var hits = Sum(k => k == "orleans_directory_lookups_cache_successes_total");
         var remote = Sum(k => k.StartsWith("orleans_directory_lookups_remote", StringComparison.Ordinal) && k.EndsWith("_sent_total", StringComparison.Ordinal));
-        return new RoutingCost(messages, lookups, lookups <= 0 ? 100 : 100 * hits / lookups, remote);
+        return new RoutingCost(messages, lookups, lookups <= 0 ? null : 100 * hits / lookups, remote);
     }
 }
 
 /// <summary>Orleans routing work per request (see <see cref="OrleansCounters.Routing"/>).</summary>
-internal sealed record RoutingCost(double MessagesSent, double DirectoryLookups, double DirectoryCacheHitPercent, double RemoteDirectoryLookups);
+/// <remarks>The hit share is null when the silo counted no directory lookups (another directory implementation).</remarks>
+internal sealed record RoutingCost(double MessagesSent, double DirectoryLookups, double? DirectoryCacheHitPercent, double RemoteDirectoryLookups);

@@ -113,7 +113,7 @@ internal static class ScaleReport
         {
             var gateway = OrleansCounters.Routing(p.GatewayOrleansPerRequest);
             var workers = OrleansCounters.Routing(p.WorkersOrleansPerRequest);
-            s.AppendLine(c, $"| {p.Workers} | {p.Redis.CommandsPerSecond:F1} | {p.Redis.Keys} | {p.Redis.ClusterKeyBytes:N0} | {p.Redis.ConnectedClients} | {p.Redis.RedisCpuPercentOfCore:F1} | {gateway.MessagesSent:F2} / {workers.MessagesSent:F2} | {gateway.DirectoryLookups:F2} ({gateway.DirectoryCacheHitPercent:F1} %) | {gateway.RemoteDirectoryLookups + workers.RemoteDirectoryLookups:F3} |");
+            s.AppendLine(c, $"| {p.Workers} | {p.Redis.CommandsPerSecond:F1} | {p.Redis.Keys} | {p.Redis.ClusterKeyBytes:N0} | {p.Redis.ConnectedClients} | {p.Redis.RedisCpuPercentOfCore:F1} | {gateway.MessagesSent:F2} / {workers.MessagesSent:F2} | {gateway.DirectoryLookups:F2} ({(gateway.DirectoryCacheHitPercent is { } hit ? $"{hit:F1} %" : "n/a")}) | {gateway.RemoteDirectoryLookups + workers.RemoteDirectoryLookups:F3} |");
         }
 
         s.AppendLine();
