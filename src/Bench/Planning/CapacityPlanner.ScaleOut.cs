@@ -79,7 +79,10 @@ internal static partial class CapacityPlanner
             string.Create(c, $"Redis membership: {redisPerSilo:F2} commands/s per silo and {bytesPerSilo / 1024:F1} KB of table per silo measured: linear in silos ({rows.LastOrDefault()?.RedisCommandsPerSecond ?? 0:F0} commands/s at {rows.LastOrDefault()?.Hosts ?? 0} hosts, a sliver of one Redis core). What grows faster is a membership change: every silo re-reads the whole table, silos² × entry size per change ({(rows.Count > 0 ? rows[^1].MembershipReadKbPerChange / 1024 : 0):F1} MB at {rows.LastOrDefault()?.Hosts ?? 0} hosts), so a rolling restart of N hosts reads about 2N × that."),
             string.Create(c, $"Orleans membership probes: each silo is probed by min({ProbedSilos}, silos − 1) others every {ProbeSeconds:F0} s, constant per silo past {ProbedSilos + 1} silos (linear). Orleans messaging and directory: the gateway sent {gatewayMessages:F2} and the workers {workerMessages:F2} Orleans messages per request here; the gateway made {lookups:F2} grain-directory lookups per request, {hitText}, {remoteLookups:F3} per request asking another silo. The directory holds one entry per sandbox spread over the silos: lookups stay O(1) per request (cached) while sandboxes are long-lived, but each membership change invalidates the cache entries of the departed silo's share (sandboxes ÷ silos), so churn, not size, is what costs."),
         };
-        var caveats = new List<string>();
+        var caveats = new List<string>
+        {
+            string.Create(c, $"A worker host's figure is {cores:0} cores × {TargetUtilisation:P0} ÷ the worker-host CPU per request measured with {results.Settings.WorkerCpus:0.###}-core sandbox budgets: it assumes one worker silo uses a whole host as efficiently, which its per-node limits (SoulBox:Sandbox:MaxSandboxesPerNode, MaxConcurrentExecutions) may stop first; measure one such host before buying many."),
+        };
         if (results.HeadroomFlags.Count > 0)
         {
             caveats.Add($"The scale run flagged {results.HeadroomFlags.Count} headroom problem(s) (see its report): the per-request figures hold, the measured ratio may understate scale-out.");
