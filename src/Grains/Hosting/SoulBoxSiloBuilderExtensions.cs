@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
@@ -10,7 +11,9 @@ using SoulBox.Grains.Execution;
 using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
+using SoulBox.Grains.Reaping;
 using SoulBox.Grains.Sandboxes;
+using SoulBox.Grains.State;
 using SoulBox.Grains.Telemetry;
 using SoulBox.Security;
 
@@ -23,11 +26,40 @@ public static class SoulBoxSiloBuilderExtensions
     public static ISiloBuilder AddSoulBoxCore(this ISiloBuilder silo)
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        // The default directory deactivates every grain whose entry lived on a silo that leaves, wherever the grain
+        // runs: a gateway's restart would end sandboxes on the workers. This one hands its range over instead.
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, MembershipChanges>());
+        silo.AddSoulBoxClusterState();
+        return silo;
+    }
+
+    /// <summary>The cluster state every silo reads and survivors write (options "SoulBox:State"): in memory unless a
+    /// store was chosen (the host's <c>UseRedisClusterState</c> when SoulBox:Redis is set), the ordered background
+    /// writer, and the dead-node watcher with its state handler (the node's live sandboxes become "lost"). Other
+    /// features add an <see cref="IDeadNodeHandler"/> to be called too.</summary>
+    public static ISiloBuilder AddSoulBoxClusterState(this ISiloBuilder silo)
+    {
+        var services = silo.Services;
+        if (services.Any(d => d.ServiceType == typeof(ClusterStateRecorder)))
+        {
+            return silo;
+        }
+
+        services.AddOptions<ClusterStateOptions>().BindConfiguration(ClusterStateOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClusterStateOptions>, OptionsValidator<ClusterStateOptions>>(_ => new(o => o.Validate()));
+        services.TryAddSingleton<IClusterStateStore, InMemoryClusterStateStore>();
+        services.AddSingleton<ClusterStateRecorder>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ClusterStateRecorder>());
+        services.AddSingleton<IDeadNodeHandler, LostSandboxMarker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeadNodeWatcher>();
         return silo;
     }
 
@@ -45,15 +77,44 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ContainerRuntimeOptions>, OptionsValidator<ContainerRuntimeOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<ReaperOptions>().Bind(configuration.GetSection(ReaperOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReaperOptions>, OptionsValidator<ReaperOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DrainOptions>, OptionsValidator<DrainOptions>>(_ => new(o => o.Validate()));
+        // The shutdown drain runs inside the host's stop, which gives up after ShutdownTimeout (30 s by default).
+        services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>
+        {
+            var needed = TimeSpan.FromSeconds(drain.Value.DeadlineSeconds + DrainOptions.ShutdownMarginSeconds);
+            if (host.ShutdownTimeout != Timeout.InfiniteTimeSpan && host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
 
         services.AddSingleton(sp => new NodeIdentity(NodeNameOf(sp.GetRequiredService<IOptions<SiloOptions>>().Value)));
+        services.AddSingleton(sp => new ContainerOwner(
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId,
+            sp.GetRequiredService<NodeIdentity>().Name,
+            sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
+        services.AddSingleton<ContainerStarts>();
+        services.AddSingleton<WorkerReadiness>();
+        services.AddSingleton<NodeDrain>();
+        services.AddSingleton<NodeDrainer>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDrainer>());
         services.AddSingleton<ExecutorPool>();
         services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<WarmContainerPool>();
         services.AddSingleton<DemandPredictor>();
+        services.AddSingleton<ContainerReaper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ContainerReaper>());
+        services.AddSingleton<IDeadNodeHandler>(sp => sp.GetRequiredService<ContainerReaper>());
+        services.AddSingleton<SandboxLedger>();
+        services.AddSingleton<DemandProfileKeeper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DemandProfileKeeper>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeRestartMarker>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OrphanReaper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PoolStarter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeGauges>();

@@ -16,6 +16,9 @@ internal sealed class NodeGrain(
     ExecutorPool executors,
     WarmContainerPool warmPool,
     TemplateCatalog templates,
+    WorkerReadiness readiness,
+    NodeDrain drain,
+    NodeDrainer drainer,
     IOptions<SandboxOptions> options) : Grain, INodeGrain
 {
     private bool IsThisNode => this.GetPrimaryKeyString() == node.Name;
@@ -28,7 +31,17 @@ internal sealed class NodeGrain(
             return null;
         }
 
-        var present = await templates.GetAsync(CancellationToken.None);
+        IReadOnlyDictionary<string, TemplateInfo> present;
+        try
+        {
+            present = await templates.GetAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is not SoulBoxException)
+        {
+            // The engine does not answer: report no templates (readiness says why) rather than fail every placement.
+            present = new Dictionary<string, TemplateInfo>();
+        }
+
         return new NodeLoad
         {
             Node = node.Name,
@@ -39,6 +52,9 @@ internal sealed class NodeGrain(
             Executors = executors.ExecutorCount,
             RunningExecutions = executors.RunningExecutions,
             MaxExecutions = executors.MaxExecutions,
+            Draining = drain.IsDraining,
+            NotReady = await readiness.MissingAsync(CancellationToken.None),
+            WarmingUp = readiness.WarmingUp,
         };
     }
 
@@ -55,11 +71,26 @@ internal sealed class NodeGrain(
             throw new NoCapacityException($"Node '{this.GetPrimaryKeyString()}' is not in the cluster.");
         }
 
+        if (drain.IsDraining)
+        {
+            throw new NodeDrainingException(node.Name, $"Node '{node.Name}' is draining and takes no new one-shot runs; retry after the Retry-After seconds.");
+        }
+
         if (string.IsNullOrEmpty(tenant))
         {
             throw new SandboxValidationException("tenant", "A one-shot execution needs the tenant it runs for.");
         }
 
         return await executors.ExecuteAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
+    }
+
+    public Task<DrainStatus?> DrainAsync() => Task.FromResult(IsThisNode ? drainer.Begin(NodeDrainer.AdminTrigger) : NotHere());
+
+    public Task<DrainStatus?> GetDrainStatusAsync() => Task.FromResult(IsThisNode ? drainer.Status() : NotHere());
+
+    private DrainStatus? NotHere()
+    {
+        DeactivateOnIdle();
+        return null;
     }
 }

@@ -8,9 +8,20 @@ public enum SandboxEnd
     Killed,
     Expired,
     Lost,
+    /// <summary>Its node was drained and the drain's deadline passed (answered like a lost sandbox, with the reason).</summary>
+    Drained,
 }
 
-public sealed record EndedSandbox(SandboxEnd How, DateTimeOffset At, string Reason);
+public sealed record EndedSandbox(SandboxEnd How, DateTimeOffset At, string Reason)
+{
+    /// <summary>The error every later call on the sandbox gets (409 over HTTP).</summary>
+    public SoulBoxException ToException(string sandboxId) => How switch
+    {
+        SandboxEnd.Expired => new SandboxExpiredException(sandboxId, At),
+        SandboxEnd.Killed => new SandboxKilledException(sandboxId),
+        _ => new SandboxLostException(sandboxId, Reason),
+    };
+}
 
 /// <summary>This node's live sandboxes (for listings and load) and recently ended ones (for clear errors).
 /// In memory: a node that restarts has reaped its containers, so nothing here would be true any more.</summary>
