@@ -72,6 +72,15 @@ public sealed class ScaleModelTests
     }
 
     [Fact]
+    public void ScaleOut_SizesTheMembershipTableFromItsOwnKey_WhenMeasured()
+    {
+        var results = Results();
+        results.Points = [.. results.Points.Select(p => p with { Redis = p.Redis with { MembershipBytes = 300 * (p.Workers + 1) } })];
+
+        Assert.Equal(300, CapacityPlanner.ProjectScaleOut(results, [1]).MembershipBytesPerSilo, 6); // not the 512 of every key
+    }
+
+    [Fact]
     public void ScaleOut_RefusesResultsWithoutRequests()
     {
         Assert.Throws<InvalidOperationException>(() => CapacityPlanner.ProjectScaleOut(new ScaleResults(), [1]));

@@ -53,7 +53,8 @@ internal static partial class CapacityPlanner
 
         // Redis: commands per second per silo (gateway + workers), from the windows measured.
         var redisPerSilo = Mean(points, p => p.Redis.CommandsPerSecond / (p.Workers + 1));
-        var bytesPerSilo = Mean(points, p => (double)p.Redis.ClusterKeyBytes / (p.Workers + 1));
+        // The membership table's size per silo (older results without it: every cluster key, an overestimate).
+        var bytesPerSilo = Mean(points, p => (double)(p.Redis.MembershipBytes > 0 ? p.Redis.MembershipBytes : p.Redis.ClusterKeyBytes) / (p.Workers + 1));
         var gatewayMessages = Mean(points, p => MessagesSent(p.GatewayOrleansPerRequest));
         var workerMessages = Mean(points, p => MessagesSent(p.WorkersOrleansPerRequest));
         var lookups = Mean(points, p => OrleansCounters.Routing(p.GatewayOrleansPerRequest).DirectoryLookups);
@@ -76,7 +77,7 @@ internal static partial class CapacityPlanner
         var limits = new List<string>
         {
             string.Create(c, $"Gateway CPU: {gatewayMs:F2} ms per request, so one gateway core routes {gatewayPerCore:F0} req/s ({gatewayPerCore * TargetUtilisation:F0} at {TargetUtilisation:P0} busy) and one {cores:0}-core gateway host {gatewayPerCore * TargetUtilisation * cores:F0} req/s, the output of {gatewayPerCore * TargetUtilisation * cores / Math.Max(1, hostRps):F1} worker hosts. Gateways are stateless: past that, add gateways behind the load balancer (1 gateway core per {(gatewayMs <= 0 ? 0 : workerHostMs / gatewayMs):F1} worker cores); one gateway alone stops the line there."),
-            string.Create(c, $"Redis membership: {redisPerSilo:F2} commands/s per silo and {bytesPerSilo / 1024:F1} KB of table per silo measured: linear in silos ({rows.LastOrDefault()?.RedisCommandsPerSecond ?? 0:F0} commands/s at {rows.LastOrDefault()?.Hosts ?? 0} hosts, a sliver of one Redis core). What grows faster is a membership change: every silo re-reads the whole table, silos² × entry size per change ({(rows.Count > 0 ? rows[^1].MembershipReadKbPerChange / 1024 : 0):F1} MB at {rows.LastOrDefault()?.Hosts ?? 0} hosts), so a rolling restart of N hosts reads about 2N × that."),
+            string.Create(c, $"Redis membership: {redisPerSilo:F2} commands/s per silo (membership and the cluster state together) and {bytesPerSilo / 1024:F2} KB of membership table per silo measured: linear in silos ({rows.LastOrDefault()?.RedisCommandsPerSecond ?? 0:F0} commands/s at {rows.LastOrDefault()?.Hosts ?? 0} hosts, a sliver of one Redis core). What grows faster is a membership change: every silo re-reads the whole table, silos² × entry size per change ({(rows.Count > 0 ? rows[^1].MembershipReadKbPerChange / 1024 : 0):F1} MB at {rows.LastOrDefault()?.Hosts ?? 0} hosts), so a rolling restart of N hosts reads about 2N × that."),
             string.Create(c, $"Orleans membership probes: each silo is probed by min({ProbedSilos}, silos − 1) others every {ProbeSeconds:F0} s, constant per silo past {ProbedSilos + 1} silos (linear). Orleans messaging and directory: the gateway sent {gatewayMessages:F2} and the workers {workerMessages:F2} Orleans messages per request here; the gateway made {lookups:F2} grain-directory lookups per request, {hitText}, {remoteLookups:F3} per request asking another silo. The directory holds one entry per sandbox spread over the silos: lookups stay O(1) per request (cached) while sandboxes are long-lived, but each membership change invalidates the cache entries of the departed silo's share (sandboxes ÷ silos), so churn, not size, is what costs."),
         };
         var caveats = new List<string>
@@ -111,7 +112,7 @@ internal static partial class CapacityPlanner
         s.AppendLine(c, $"  worker host CPU/request    {m.WorkerHostCpuMsPerRequest:F2} ms (silo + sandboxes + engine; sandboxes alone {m.SandboxCpuMsPerRequest:F2} ms)");
         s.AppendLine(c, $"  gateway CPU/request        {m.GatewayCpuMsPerRequest:F2} ms → {m.GatewayRpsPerCore:F0} req/s per gateway core");
         s.AppendLine(c, $"  one {m.HostCores:0}-core worker host  {m.HostRps:F0} req/s at {TargetUtilisation:P0} busy");
-        s.AppendLine(c, $"  Redis                      {m.RedisCommandsPerSiloPerSecond:F2} commands/s and {m.MembershipBytesPerSilo / 1024:F1} KB per silo");
+        s.AppendLine(c, $"  Redis                      {m.RedisCommandsPerSiloPerSecond:F2} commands/s and {m.MembershipBytesPerSilo / 1024:F2} KB of membership table per silo");
         s.AppendLine();
         s.AppendLine("  | worker hosts | req/s (linear) | req/s (measured efficiency per doubling) | gateway cores | gateways | Redis cmd/s | membership table | read per membership change | probes/s |");
         s.AppendLine("  |---:|---:|---:|---:|---:|---:|---:|---:|---:|");

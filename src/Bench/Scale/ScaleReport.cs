@@ -107,13 +107,13 @@ internal static class ScaleReport
         s.AppendLine();
         s.AppendLine("## Cluster costs per worker count");
         s.AppendLine();
-        s.AppendLine("| workers | Redis commands/s | Redis keys | Redis bytes (cluster keys) | Redis clients | Redis % of a core | Orleans messages sent per request (gateway / workers) | gateway directory lookups per request (cache hits) | remote directory lookups per request |");
+        s.AppendLine("| workers | Redis commands/s | Redis keys | Redis bytes (all cluster keys / membership table) | Redis clients | Redis % of a core | Orleans messages sent per request (gateway / workers) | gateway directory lookups per request (cache hits) | remote directory lookups per request |");
         s.AppendLine("|---:|---:|---:|---:|---:|---:|---|---|---:|");
         foreach (var p in r.Points)
         {
             var gateway = OrleansCounters.Routing(p.GatewayOrleansPerRequest);
             var workers = OrleansCounters.Routing(p.WorkersOrleansPerRequest);
-            s.AppendLine(c, $"| {p.Workers} | {p.Redis.CommandsPerSecond:F1} | {p.Redis.Keys} | {p.Redis.ClusterKeyBytes:N0} | {p.Redis.ConnectedClients} | {p.Redis.RedisCpuPercentOfCore:F1} | {gateway.MessagesSent:F2} / {workers.MessagesSent:F2} | {gateway.DirectoryLookups:F2} ({(gateway.DirectoryCacheHitPercent is { } hit ? $"{hit:F1} %" : "n/a")}) | {gateway.RemoteDirectoryLookups + workers.RemoteDirectoryLookups:F3} |");
+            s.AppendLine(c, $"| {p.Workers} | {p.Redis.CommandsPerSecond:F1} | {p.Redis.Keys} | {p.Redis.ClusterKeyBytes:N0} / {p.Redis.MembershipBytes:N0} | {p.Redis.ConnectedClients} | {p.Redis.RedisCpuPercentOfCore:F1} | {gateway.MessagesSent:F2} / {workers.MessagesSent:F2} | {gateway.DirectoryLookups:F2} ({(gateway.DirectoryCacheHitPercent is { } hit ? $"{hit:F1} %" : "n/a")}) | {gateway.RemoteDirectoryLookups + workers.RemoteDirectoryLookups:F3} |");
         }
 
         s.AppendLine();

@@ -69,8 +69,12 @@ internal sealed record RedisFigures
 {
     public double CommandsPerSecond { get; init; }
     public long Keys { get; init; }
-    /// <summary>Bytes Redis uses for the cluster's keys (MEMORY USAGE summed): the membership table and the rest.</summary>
+    /// <summary>Bytes Redis uses for the cluster's keys (MEMORY USAGE summed): the membership table and the cluster state.</summary>
     public long ClusterKeyBytes { get; init; }
+    /// <summary>Bytes of the Orleans membership table alone (the key holding "/members/").</summary>
+    public long MembershipBytes { get; init; }
+    /// <summary>Every key and its bytes, for the record.</summary>
+    public Dictionary<string, long> KeyBytes { get; init; } = [];
     public int ConnectedClients { get; init; }
     public double RedisCpuPercentOfCore { get; init; }
 }

@@ -166,12 +166,12 @@ internal sealed class ScaleRunner(ScaleOptions options, Progress progress, Scale
     private static async Task<RedisFigures> RedisFiguresAsync(ScaleCluster cluster, long commands, double seconds, ScaleResources resources, CancellationToken cancellationToken)
     {
         var keys = (await cluster.Redis.CommandAsync("KEYS *", cancellationToken) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        long bytes = 0;
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var key in keys)
         {
             if (long.TryParse((await cluster.Redis.CommandAsync($"MEMORY USAGE \"{key}\"", cancellationToken))?.TrimStart(':'), out var b))
             {
-                bytes += b;
+                sizes[key] = b;
             }
         }
 
@@ -179,7 +179,10 @@ internal sealed class ScaleRunner(ScaleOptions options, Progress progress, Scale
         {
             CommandsPerSecond = seconds <= 0 ? 0 : commands / seconds,
             Keys = keys.Length,
-            ClusterKeyBytes = bytes,
+            ClusterKeyBytes = sizes.Values.Sum(),
+            // Orleans' Redis membership table is one key named "<service>/members/<cluster>".
+            MembershipBytes = sizes.Where(k => k.Key.Contains("/members/", StringComparison.Ordinal)).Sum(k => k.Value),
+            KeyBytes = sizes,
             ConnectedClients = (int)(await cluster.Redis.InfoFieldAsync("connected_clients", cancellationToken) ?? 0),
             RedisCpuPercentOfCore = resources.Processes.FirstOrDefault(p => p.Role == "redis")?.MeanPercentOfCore ?? 0,
         };
