@@ -158,12 +158,13 @@ internal sealed class BenchOptions
         ["baselines"] = Baselines.ToString(),
     };
 
-    public const string Usage = """
+    public static readonly string Usage = $$"""
         SoulBox.Bench — reproduces the published SoulBox benchmark tables on this machine, beside Docker baselines.
 
           dotnet run -c Release --project src/Bench -- [all|SCENARIO[,SCENARIO...]] [options]
           dotnet run -c Release --project src/Bench -- capacity --target-rps N [--results FILE]
                                                      [--price-per-core-hour X --price-per-gb-hour Y]
+        {{Scale.ScaleOptions.Usage}}
 
         Scenarios: coldstart, warm, throughput (also gives the memory table), cpu, languages, gateway, pool.
         Options:

@@ -8,9 +8,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
 try
 {
-    return args[0] == "capacity"
-        ? CapacityCommand.Run(args[1..])
-        : await BenchCommand.RunAsync(args);
+    return args[0] switch
+    {
+        "capacity" => CapacityCommand.Run(args[1..]),
+        "scale" => await SoulBox.Bench.Scale.ScaleCommand.RunAsync(args),
+        _ => await BenchCommand.RunAsync(args),
+    };
 }
 catch (ArgumentException e)
 {

@@ -118,8 +118,14 @@ internal sealed class DockerBaselines : IAsyncDisposable
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [labelFilter] = true } },
         }, cancellationToken);
-        return [.. containers.Select(c => c.ID)];
+        var ids = containers.Select(c => c.ID).ToList();
+        await Measurement.ContainerCgroups.LocateAsync(_docker, ids, cancellationToken);
+        return ids;
     }
+
+    /// <summary>Finds where a container's cgroups are before its memory or CPU is read (see ContainerCgroups).</summary>
+    public Task LocateAsync(string containerId, CancellationToken cancellationToken) =>
+        Measurement.ContainerCgroups.LocateAsync(_docker, [containerId], cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

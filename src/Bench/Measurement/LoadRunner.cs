@@ -6,6 +6,10 @@ namespace SoulBox.Bench.Measurement;
 /// <summary>A request of the load: returns null on success or a short error kind (it may also throw).</summary>
 internal delegate Task<string?> BenchRequest(int worker, CancellationToken cancellationToken);
 
+/// <summary>Work done right before the measurement window opens and right after it closes (the scale scenario's
+/// own samplers and counter reads), so they cover the window and not the warm-up.</summary>
+internal sealed record WindowHooks(Func<Task> BeforeBegin, Func<Task> AfterEnd);
+
 internal sealed record WindowResult(LatencyStats Latency, double Seconds, double Rps, ResourceSummary? Resources)
 {
     public int Completed => Latency.Count;
@@ -23,7 +27,7 @@ internal static class LoadRunner
     public const string NotSent = "overload (not sent)";
 
     public static async Task<WindowResult> ClosedLoopAsync(string label, int users, BenchRequest request, TimeSpan warmup, TimeSpan window,
-        Progress progress, ResourceSampler? sampler, CancellationToken cancellationToken)
+        Progress progress, ResourceSampler? sampler, CancellationToken cancellationToken, WindowHooks? hooks = null)
     {
         var clock = new WindowClock();
         var recorders = Enumerable.Range(0, users).Select(_ => new LatencyRecorder()).ToArray();
@@ -66,7 +70,7 @@ internal static class LoadRunner
         }
 
         var tasks = Enumerable.Range(0, users).Select(UserAsync).ToArray();
-        var result = await MeasureAsync(label, clock, warmup, window, progress, sampler, () => Volatile.Read(ref completed), tasks, stop, cancellationToken);
+        var result = await MeasureAsync(label, clock, warmup, window, progress, sampler, () => Volatile.Read(ref completed), tasks, stop, cancellationToken, hooks);
         return result with { Latency = LatencyRecorder.Merge(recorders) };
     }
 
@@ -151,11 +155,16 @@ internal static class LoadRunner
     }
 
     private static async Task<WindowResult> MeasureAsync(string label, WindowClock clock, TimeSpan warmup, TimeSpan window, Progress progress,
-        ResourceSampler? sampler, Func<int> completed, Task[] workers, CancellationTokenSource stop, CancellationToken cancellationToken)
+        ResourceSampler? sampler, Func<int> completed, Task[] workers, CancellationTokenSource stop, CancellationToken cancellationToken, WindowHooks? hooks = null)
     {
         await using (progress.Ticker($"{label} warm-up", () => $"{Math.Max(0, (warmup - clock.SinceCreated).TotalSeconds):F0} s left"))
         {
             await Task.Delay(warmup, cancellationToken);
+        }
+
+        if (hooks is not null)
+        {
+            await hooks.BeforeBegin();
         }
 
         clock.Begin();
@@ -167,6 +176,11 @@ internal static class LoadRunner
 
         clock.End();
         var resources = sampler is null ? null : await sampler.StopAsync();
+        if (hooks is not null)
+        {
+            await hooks.AfterEnd();
+        }
+
         stop.CancelAfter(Drain);
         await Task.WhenAll(workers);
         var seconds = clock.WindowSeconds;

@@ -262,22 +262,13 @@ internal static class ProcFs
     }
 }
 
-/// <summary>A container's memory working set from its cgroup (v1 or v2, cgroupfs or systemd driver).</summary>
+/// <summary>A container's memory working set from its cgroup (v1 or v2), where <see cref="ContainerCgroups"/> found it.</summary>
 internal static class ContainerMemory
 {
-    private static readonly string[] Directories =
-    [
-        "/sys/fs/cgroup/memory/docker/{0}",
-        "/sys/fs/cgroup/memory/system.slice/docker-{0}.scope",
-        "/sys/fs/cgroup/docker/{0}",
-        "/sys/fs/cgroup/system.slice/docker-{0}.scope",
-    ];
-
     public static long WorkingSetBytes(string containerId)
     {
-        foreach (var pattern in Directories)
+        foreach (var directory in ContainerCgroups.MemoryDirectories(containerId))
         {
-            var directory = string.Format(pattern, containerId);
             var usage = ProcFs.TryRead(Path.Combine(directory, "memory.usage_in_bytes")) ?? ProcFs.TryRead(Path.Combine(directory, "memory.current"));
             if (usage is null || !long.TryParse(usage.Trim(), out var bytes))
             {
@@ -307,26 +298,36 @@ internal static class ContainerCpu
 {
     public static long UsageNanoseconds(string containerId)
     {
-        foreach (var path in new[] { $"/sys/fs/cgroup/cpuacct/docker/{containerId}/cpuacct.usage", $"/sys/fs/cgroup/cpu,cpuacct/docker/{containerId}/cpuacct.usage",
-            $"/sys/fs/cgroup/cpuacct/system.slice/docker-{containerId}.scope/cpuacct.usage" })
+        foreach (var directory in ContainerCgroups.CpuDirectories(containerId))
         {
-            if (long.TryParse(ProcFs.TryRead(path)?.Trim(), out var ns))
+            if (CgroupCpu.UsageNanoseconds(directory) is { } ns)
             {
                 return ns;
             }
         }
 
-        foreach (var path in new[] { $"/sys/fs/cgroup/docker/{containerId}/cpu.stat", $"/sys/fs/cgroup/system.slice/docker-{containerId}.scope/cpu.stat" })
+        return 0;
+    }
+}
+
+/// <summary>CPU time of everything in one cgroup directory: v1 cpuacct.usage (ns) or v2 cpu.stat usage_usec.</summary>
+internal static class CgroupCpu
+{
+    public static long? UsageNanoseconds(string directory)
+    {
+        if (long.TryParse(ProcFs.TryRead(Path.Combine(directory, "cpuacct.usage"))?.Trim(), out var ns))
         {
-            foreach (var line in (ProcFs.TryRead(path) ?? "").Split('\n'))
+            return ns;
+        }
+
+        foreach (var line in (ProcFs.TryRead(Path.Combine(directory, "cpu.stat")) ?? "").Split('\n'))
+        {
+            if (line.StartsWith("usage_usec ", StringComparison.Ordinal) && long.TryParse(line[11..], out var us))
             {
-                if (line.StartsWith("usage_usec ", StringComparison.Ordinal) && long.TryParse(line[11..], out var us))
-                {
-                    return us * 1000;
-                }
+                return us * 1000;
             }
         }
 
-        return 0;
+        return null;
     }
 }

@@ -8,7 +8,7 @@ namespace SoulBox.Bench.Planning;
 /// <summary>Sizes a deployment for a target request rate from measured figures: CPU per request and memory
 /// per concurrent request from the busiest SoulBox load window, plus the idle node's base footprint, with
 /// 1.3× CPU and 1.5× memory headroom; then the number of worker nodes the size of the measuring machine.</summary>
-internal static class CapacityPlanner
+internal static partial class CapacityPlanner
 {
     public const double CpuHeadroom = 1.3;
     public const double MemoryHeadroom = 1.5;

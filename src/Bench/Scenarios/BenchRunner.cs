@@ -233,6 +233,7 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                     var containerId = await ContainerIdOfAsync(sandbox, cancellationToken);
+                    await docker.LocateAsync(containerId, cancellationToken);
                     results.IdleSandboxMb = ContainerMemory.WorkingSetBytes(containerId) / 1048576.0;
                     progress.Info($"idle warm python sandbox (after runs): {results.IdleSandboxMb:F1} MB cgroup working set");
                 }
@@ -447,7 +448,9 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                             }
                         }
 
-                        memory = ContainerMemory.WorkingSetBytes(await ContainerIdOfAsync(sandbox, cancellationToken)) / 1048576.0;
+                        var containerId = await ContainerIdOfAsync(sandbox, cancellationToken);
+                        await docker.LocateAsync(containerId, cancellationToken);
+                        memory = ContainerMemory.WorkingSetBytes(containerId) / 1048576.0;
                     }
                     catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                     {
@@ -474,6 +477,7 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                 var container = await docker.WarmContainerAsync(workload.Template, cancellationToken);
                 dockerExec = await SequentialAsync($"docker exec {workload.Language}", baselineRuns, 1,
                     ct => docker.ExecAsync(container, workload, workload.DockerCommand, workload.ExpectedOutput, ct), cancellationToken);
+                await docker.LocateAsync(container, cancellationToken);
                 dockerMemory = ContainerMemory.WorkingSetBytes(container) / 1048576.0;
             }
 

@@ -4,9 +4,19 @@ using System.Net.Sockets;
 
 namespace SoulBox.Bench.Target;
 
-/// <summary>A single SoulBox node started by the bench as a child process (<c>dotnet SoulBox.Silo.dll</c>, the
-/// build next to the bench's own), on free loopback ports, so its CPU and RSS are measured apart from the
-/// load generator. Its log goes to <c>node.log</c> in the results directory.</summary>
+/// <summary>What one silo process the bench starts is: its name (the prefix of its sandbox ids and the soulbox.node label of
+/// its containers), role ("both" = a single node, "worker", "gateway"), the Redis of its cluster (null = a single node with
+/// localhost clustering), its log file in the results directory, and extra settings as environment variables.</summary>
+internal sealed record NodeSpec(string NodeName, string LogFile, int MaxSandboxes)
+{
+    public string Role { get; init; } = "both";
+    public string? Redis { get; init; }
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A SoulBox silo started by the bench as a child process (<c>dotnet SoulBox.Silo.dll</c>, the build next to the
+/// bench's own), on free loopback ports, so its CPU and RSS are measured apart from the load generator: the single node of
+/// the standard scenarios, or a worker or gateway of the scale scenario's cluster (<see cref="NodeSpec"/>).</summary>
 internal sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -28,14 +38,21 @@ internal sealed class NodeProcess : IAsyncDisposable
     public string LogPath { get; }
     public string SiloPath { get; }
 
-    public static async Task<NodeProcess> StartAsync(string outputDirectory, int maxSandboxes, IReadOnlyDictionary<string, string> extraEnv,
-        Progress progress, CancellationToken cancellationToken)
+    public string Role { get; private init; } = "both";
+
+    /// <summary>The single node of the standard scenarios; its log is <c>node.log</c>.</summary>
+    public static Task<NodeProcess> StartAsync(string outputDirectory, int maxSandboxes, IReadOnlyDictionary<string, string> extraEnv,
+        Progress progress, CancellationToken cancellationToken) =>
+        // Unique per run: two benches on one host (a smoke test beside a manual run) must not reap each other's containers.
+        StartAsync(outputDirectory, new NodeSpec($"bench-{System.Environment.ProcessId}", "node.log", maxSandboxes) { Environment = extraEnv }, progress, cancellationToken);
+
+    public static async Task<NodeProcess> StartAsync(string outputDirectory, NodeSpec spec, Progress progress, CancellationToken cancellationToken)
     {
         var silo = FindSilo();
         var (siloPort, gatewayPort, httpPort) = (FreePort(), FreePort(), FreePort());
-        // Unique per run: two benches on one host (a smoke test beside a manual run) must not reap each other's containers.
-        var nodeName = $"bench-{Environment.ProcessId}";
-        var logPath = Path.Combine(outputDirectory, "node.log");
+        var nodeName = spec.NodeName;
+        var maxSandboxes = spec.MaxSandboxes;
+        var logPath = Path.Combine(outputDirectory, spec.LogFile);
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { silo },
@@ -45,11 +62,19 @@ internal sealed class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["SoulBox__NodeName"] = nodeName;
+        start.Environment["SoulBox__Role"] = spec.Role;
+        if (spec.Redis is not null)
+        {
+            start.Environment["SoulBox__Redis"] = spec.Redis;
+        }
+
         start.Environment["SoulBox__SiloPort"] = siloPort.ToString();
         start.Environment["SoulBox__GatewayPort"] = gatewayPort.ToString();
         start.Environment["SoulBox__Sandbox__MaxSandboxesPerNode"] = maxSandboxes.ToString();
         start.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        // A worker-only node listens only when told where: the bench reads its /health and /metrics.
+        start.Environment["SoulBox__Http__Urls"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__SoulBox"] = "Information";
         // The bench is the only tenant of its own node: the gateway's per-tenant rate and sandbox limits would
@@ -68,7 +93,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         start.Environment["SoulBox__Sandbox__MaxRequestsInFlight"] = "0";
         // The bench's sandboxes are its own: at the end they are not waited for (DisposeAsync waits 30 s for the exit).
         start.Environment["SoulBox__Drain__DeadlineSeconds"] = "0";
-        foreach (var (key, value) in extraEnv)
+        foreach (var (key, value) in spec.Environment)
         {
             start.Environment[key] = value;
         }
@@ -79,8 +104,8 @@ internal sealed class NodeProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Append(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new NodeProcess(process, nodeName, gatewayPort, httpPort, logPath, silo);
-        progress.Info($"node: pid {process.Id}, {silo}, Orleans gateway 127.0.0.1:{gatewayPort}, HTTP 127.0.0.1:{httpPort}, log {logPath}");
+        var node = new NodeProcess(process, nodeName, gatewayPort, httpPort, logPath, silo) { Role = spec.Role };
+        progress.Info($"{(spec.Role == "both" ? "node" : $"{spec.Role} {nodeName}")}: pid {process.Id}, {silo}, Orleans gateway 127.0.0.1:{gatewayPort}, HTTP 127.0.0.1:{httpPort}, log {logPath}");
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(2) };
         var waited = Stopwatch.StartNew();
@@ -96,7 +121,7 @@ internal sealed class NodeProcess : IAsyncDisposable
                 using var response = await http.GetAsync("/health", cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
-                    progress.Info($"node: up after {waited.Elapsed.TotalSeconds:F1} s");
+                    progress.Info($"{nodeName}: up after {waited.Elapsed.TotalSeconds:F1} s");
                     return node;
                 }
             }

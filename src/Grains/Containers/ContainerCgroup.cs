@@ -2,20 +2,35 @@ using System.Collections.Concurrent;
 
 namespace SoulBox.Grains.Containers;
 
-/// <summary>Reads a container's memory cgroup from the host, for OOM kills and usage. Knows the layouts of
-/// cgroup v1 and v2 with the cgroupfs and systemd drivers; answers 0 where none is readable.</summary>
+/// <summary>Reads a container's cgroups from the host, for OOM kills, memory and CPU. A container this process
+/// started is read where the kernel says its cgroups are (<see cref="Track"/>, from <see cref="CgroupLocator"/>),
+/// whatever its cgroup parent; others at the engine's default places for cgroup v1 and v2 with the cgroupfs and
+/// systemd drivers. Answers 0 where none is readable.</summary>
 internal static class ContainerCgroup
 {
-    private static readonly string[] MemoryDirectories =
-    [
-        "/sys/fs/cgroup/memory/docker/{0}",
-        "/sys/fs/cgroup/memory/system.slice/docker-{0}.scope",
-        "/sys/fs/cgroup/docker/{0}",
-        "/sys/fs/cgroup/system.slice/docker-{0}.scope",
-    ];
+    // Where each container started here was found (its init process's /proc/<pid>/cgroup, read at start).
+    private static readonly ConcurrentDictionary<string, CgroupDirectories> Located = new();
 
     // The OOM counter is read before and after every run: find its file once per container, not per read.
     private static readonly ConcurrentDictionary<string, string> OomFiles = new();
+
+    /// <summary>Remembers where a started container's cgroups are; null (not found) leaves the default places.</summary>
+    public static void Track(string containerId, CgroupDirectories? directories)
+    {
+        if (directories is not null)
+        {
+            Located[containerId] = directories;
+        }
+    }
+
+    /// <summary>The directories reads of this container try, the located ones first.</summary>
+    public static (IReadOnlyList<string> Memory, IReadOnlyList<string> Cpu) Candidates(string containerId)
+    {
+        var (memory, cpu) = CgroupLocator.DefaultCandidates(containerId);
+        return Located.TryGetValue(containerId, out var found)
+            ? ([.. Prepend(found.Memory, memory)], [.. Prepend(found.Cpu, cpu)])
+            : (memory, cpu);
+    }
 
     public static long ReadOomKills(string containerId)
     {
@@ -24,7 +39,7 @@ internal static class ContainerCgroup
             return ReadKeyed(known, "oom_kill") ?? 0;
         }
 
-        foreach (var directory in Candidates(containerId))
+        foreach (var directory in Candidates(containerId).Memory.Where(Directory.Exists))
         {
             // v2: memory.events "oom_kill N"; v1: memory.oom_control "oom_kill N" (kernels ≥ 4.13).
             foreach (var file in new[] { "memory.events", "memory.oom_control" })
@@ -42,11 +57,15 @@ internal static class ContainerCgroup
     }
 
     /// <summary>Drops what is remembered about a removed container.</summary>
-    public static void Forget(string containerId) => OomFiles.TryRemove(containerId, out _);
+    public static void Forget(string containerId)
+    {
+        OomFiles.TryRemove(containerId, out _);
+        Located.TryRemove(containerId, out _);
+    }
 
     public static long ReadMemoryUsage(string containerId)
     {
-        foreach (var directory in Candidates(containerId))
+        foreach (var directory in Candidates(containerId).Memory)
         {
             foreach (var file in new[] { "memory.current", "memory.usage_in_bytes" })
             {
@@ -63,16 +82,13 @@ internal static class ContainerCgroup
     /// <summary>CPU time the container has used so far, in seconds (v1 cpuacct.usage, v2 cpu.stat usage_usec).</summary>
     public static double ReadCpuSeconds(string containerId)
     {
-        foreach (var pattern in new[] { "/sys/fs/cgroup/cpuacct/docker/{0}", "/sys/fs/cgroup/cpu,cpuacct/docker/{0}", "/sys/fs/cgroup/cpuacct/system.slice/docker-{0}.scope" })
+        foreach (var directory in Candidates(containerId).Cpu)
         {
-            if (long.TryParse(TryRead(Path.Combine(string.Format(pattern, containerId), "cpuacct.usage"))?.Trim(), out var nanoseconds))
+            if (long.TryParse(TryRead(Path.Combine(directory, "cpuacct.usage"))?.Trim(), out var nanoseconds))
             {
                 return nanoseconds / 1e9;
             }
-        }
 
-        foreach (var directory in Candidates(containerId))
-        {
             if (ReadKeyed(Path.Combine(directory, "cpu.stat"), "usage_usec") is { } microseconds)
             {
                 return microseconds / 1e6;
@@ -82,8 +98,8 @@ internal static class ContainerCgroup
         return 0;
     }
 
-    private static IEnumerable<string> Candidates(string containerId) =>
-        MemoryDirectories.Select(pattern => string.Format(pattern, containerId)).Where(Directory.Exists);
+    private static IEnumerable<string> Prepend(string? first, IEnumerable<string> rest) =>
+        first is null ? rest : rest.Prepend(first);
 
     private static long? ReadKeyed(string path, string key)
     {

@@ -41,11 +41,33 @@ public sealed class ContainerRuntimeOptions
     /// <summary>Longest wait for a new container's agent to answer. Default 20 s.</summary>
     public int AgentStartTimeoutSeconds { get; set; } = 20;
 
+    /// <summary>Parent cgroup of every sandbox container this worker starts (Docker's <c>CgroupParent</c>), so they share one
+    /// budget: create it beforehand with the limits the worker's sandboxes may use together (cgroup v1: a directory under
+    /// /sys/fs/cgroup/cpu with cpu.cfs_quota_us, and under memory with memory.limit_in_bytes; v2: cpu.max, memory.max).
+    /// A path such as "/soulbox-w1" with the cgroupfs driver, a slice such as "soulbox-w1.slice" with the systemd
+    /// driver; the engine creates a missing one without limits. Each container's own CPU, memory and pids limits
+    /// still apply inside it. Default: none, the engine's default parent.</summary>
+    public string? CgroupParent { get; set; }
+
+    /// <summary><see cref="CgroupParent"/>, with an empty setting (an unset variable in a compose file) meaning none.</summary>
+    public string? EffectiveCgroupParent => string.IsNullOrWhiteSpace(CgroupParent) ? null : CgroupParent;
+
     public IEnumerable<string> Validate()
     {
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out _)) yield return $"{SectionName}:Endpoint '{Endpoint}' is not an absolute URI.";
         if (!Version.TryParse(ApiVersion, out _)) yield return $"{SectionName}:ApiVersion '{ApiVersion}' is not a version.";
         if (MaxFilesPerTmpfs < 1024) yield return $"{SectionName}:MaxFilesPerTmpfs must be at least 1024.";
+        if (EffectiveCgroupParent is { } parent && !IsCgroupParent(parent)) yield return $"{SectionName}:CgroupParent '{parent}' must be a cgroup path (/name, a/b) or a systemd slice (name.slice): letters, digits, '-', '_', '.', '/', no '..', at most 200 characters.";
         if (RunDirectory.Length > 48) yield return $"{SectionName}:RunDirectory must be at most 48 characters (socket path limit).";
     }
+
+    /// <summary>A cgroup path or systemd slice name: no traversal out of the hierarchy, nothing the engine would
+    /// misread (a slice is a single name; a path has non-empty segments).</summary>
+    private static bool IsCgroupParent(string value) =>
+        value.Length is > 0 and <= 200
+        && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/')
+        && !value.Split('/').Contains("..")
+        && value.Trim('/').Length > 0
+        && !value.Trim('/').Contains("//", StringComparison.Ordinal)
+        && (!value.EndsWith(".slice", StringComparison.Ordinal) || !value.Contains('/'));
 }

@@ -155,6 +155,8 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                     new Ulimit { Name = "nproc", Soft = Math.Max(16, spec.PidsLimit - AgentPidsReserve), Hard = Math.Max(16, spec.PidsLimit - AgentPidsReserve) },
                 ],
                 Runtime = _options.OciRuntime,
+                // Null leaves the engine's default parent; the property is only sent when set.
+                CgroupParent = _options.EffectiveCgroupParent!,
                 LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
             },
         };
@@ -163,6 +165,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         {
             var created = await _docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
             await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+            await TrackCgroupAsync(created.ID, cancellationToken).ConfigureAwait(false);
             _metrics.ContainerStarted(spec.Template, Stopwatch.GetElapsedTime(started));
             LogStarted(created.ID[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new ContainerHandle(created.ID, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv) { ImageId = imageId };
