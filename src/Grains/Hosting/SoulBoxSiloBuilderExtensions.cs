@@ -25,6 +25,7 @@ public static class SoulBoxSiloBuilderExtensions
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
+        silo.AddOutgoingGrainCallFilter<SandboxLossFilter>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
