@@ -25,7 +25,8 @@ public sealed class SandboxLossFilter(IGrainFactory grains) : IOutgoingGrainCall
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        if (context.Grain is not ISandboxGrain || Asking.Value)
+        // A create that cannot reach its node has no sandbox to lose: the factory places it elsewhere.
+        if (context.Grain is not ISandboxGrain || Asking.Value || context.InterfaceMethod?.Name == nameof(ISandboxGrain.CreateAsync))
         {
             await context.Invoke();
             return;

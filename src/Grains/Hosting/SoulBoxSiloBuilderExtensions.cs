@@ -26,6 +26,14 @@ public static class SoulBoxSiloBuilderExtensions
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
         silo.AddOutgoingGrainCallFilter<SandboxLossFilter>();
+        // Orleans' default grain directory deactivates every activation whose registration lived on a silo that dies:
+        // a kill -9 of one worker (or a gateway) ended the sandboxes of the OTHER workers whose ids hashed to its
+        // partition, and their containers with them. The distributed directory re-registers live activations from
+        // every silo instead (recovery), so a silo's death loses only its own sandboxes. Every silo of a cluster must
+        // use it (gateways and workers both come through here). Experimental in Orleans 9-10 (ORLEANSEXP003).
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();

@@ -11,6 +11,7 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
 {
     private static readonly TimeSpan NodeAnswerTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LoadCacheLifetime = TimeSpan.FromMilliseconds(500);
+    private const int MaxPlacements = 3;
     private NodeLoad[]? _loads;
     private long _loadsAt;
     private MembershipVersion _loadsMembership = MembershipVersion.MinValue;
@@ -23,10 +24,23 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
             throw new SandboxValidationException("template", $"Unknown template '{options.Template}'; known templates: {string.Join(", ", Templates.All)}.");
         }
 
-        var node = await PickNodeAsync(template, forSandbox: true);
-        var id = SandboxIds.New(node.Node);
-        LogPlaced(id, node.Node, node.ActiveSandboxes);
-        return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var node = await PickNodeAsync(template, forSandbox: true);
+            var id = SandboxIds.New(node.Node);
+            LogPlaced(id, node.Node, node.ActiveSandboxes);
+            try
+            {
+                return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
+            }
+            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException && attempt < MaxPlacements)
+            {
+                // The node died since its load was read (loads are cached briefly; membership takes seconds to say so):
+                // nothing was created there, so the sandbox goes to another node.
+                LogNodeSilent(node.Node, e.Message);
+                _loads = _loads is null ? null : [.. _loads.Where(n => n.Node != node.Node)];
+            }
+        }
     }
 
     public async Task<string> PickExecutionNodeAsync(string language)
