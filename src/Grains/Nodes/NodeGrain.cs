@@ -30,7 +30,18 @@ internal sealed class NodeGrain(
             return null;
         }
 
-        var present = await templates.GetAsync(CancellationToken.None);
+        IReadOnlyDictionary<string, TemplateInfo> present;
+        try
+        {
+            present = await templates.GetAsync(CancellationToken.None);
+        }
+        catch (HttpRequestException)
+        {
+            // The engine does not answer (restarting, down): this node can start nothing, so it offers no template
+            // and placement passes it by until the engine is back.
+            present = new Dictionary<string, TemplateInfo>();
+        }
+
         return new NodeLoad
         {
             Node = node.Name,

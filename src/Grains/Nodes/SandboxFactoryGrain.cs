@@ -33,12 +33,14 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
             {
                 return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
             }
-            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException && attempt < MaxPlacements)
+            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or NoCapacityException && attempt < MaxPlacements)
             {
-                // The node died since its load was read (loads are cached briefly; membership takes seconds to say so):
-                // nothing was created there, so the sandbox goes to another node.
+                // The node died since its load was read (loads are cached briefly; membership takes seconds to say so),
+                // the grain directory was between owners, or the node lost its engine or filled up: nothing was
+                // created, so place again from fresh loads (a dead node does not answer for its load and drops out,
+                // a node without an engine offers no template).
                 LogNodeSilent(node.Node, e.Message);
-                _loads = _loads is null ? null : [.. _loads.Where(n => n.Node != node.Node)];
+                _loads = null;
             }
         }
     }
@@ -89,8 +91,9 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         {
             return await GrainFactory.GetGrain<INodeGrain>(node).GetLoadAsync().WaitAsync(NodeAnswerTimeout);
         }
-        catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // One node failing to answer (dead, slow, or an error of its own) must not fail placement on all the others.
             LogNodeSilent(node, e.Message);
             return null;
         }

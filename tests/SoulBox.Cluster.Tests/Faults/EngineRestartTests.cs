@@ -11,6 +11,7 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
 {
     private const int Warm = 2;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan EngineDown = TimeSpan.FromSeconds(8);
 
     [Fact]
     public async Task EngineRestarted_ItsSandboxesEndLost_ThePoolRefills_AndNewSandboxesWork()
@@ -51,6 +52,15 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
             cluster.Note($"sandbox of the stopped engine: {answer} after {sinceStop.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(HttpStatusCode.Conflict, answer.Status);
             Assert.Equal("sandbox_lost", answer.Code);
+
+            // While the engine is away a create gets a clear answer at once (the pool's containers went with the
+            // engine), and the worker keeps trying to refill its pool in the background.
+            var during = Stopwatch.StartNew();
+            var refused = await api.CreateSandboxAsync();
+            cluster.Note($"create while the engine is down: {refused} after {during.Elapsed.TotalSeconds:F1} s");
+            Assert.False(refused.Ok, $"a create succeeded with the engine down: {refused}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Status);
+            await Task.Delay(EngineDown - during.Elapsed);
 
             await engine.StartAsync();
             var sinceStart = Stopwatch.StartNew();

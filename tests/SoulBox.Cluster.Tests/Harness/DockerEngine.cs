@@ -14,7 +14,7 @@ internal sealed class DockerEngine : IAsyncDisposable
     {
         _directory = directory;
         // Short paths: containerd's sockets live under the exec root and Unix socket paths are limited to 107 bytes.
-        ExecRoot = Path.Combine("/run", $"sbx-{Path.GetFileName(directory)[^8..]}");
+        ExecRoot = Path.Combine("/run", $"sbx-{Guid.NewGuid().ToString("N")[..8]}");
     }
 
     public string Socket => Path.Combine(ExecRoot, "docker.sock");
