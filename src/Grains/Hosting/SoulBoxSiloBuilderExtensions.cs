@@ -11,6 +11,7 @@ using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
 using SoulBox.Grains.Sandboxes;
+using SoulBox.Grains.State;
 using SoulBox.Grains.Telemetry;
 using SoulBox.Security;
 
@@ -23,6 +24,11 @@ public static class SoulBoxSiloBuilderExtensions
     public static ISiloBuilder AddSoulBoxCore(this ISiloBuilder silo)
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        // The default directory deactivates every grain whose entry lived on a silo that leaves, wherever the grain
+        // runs: a gateway's restart would end sandboxes on the workers. This one hands its range over instead.
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
         silo.AddOutgoingGrainCallFilter<SandboxLossFilter>();
@@ -37,6 +43,29 @@ public static class SoulBoxSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
+        silo.AddSoulBoxClusterState();
+        return silo;
+    }
+
+    /// <summary>The cluster state every silo reads and survivors write (options "SoulBox:State"): in memory unless a
+    /// store was chosen (the host's <c>UseRedisClusterState</c> when SoulBox:Redis is set), the ordered background
+    /// writer, and the dead-node watcher with its state handler (the node's live sandboxes become "lost"). Other
+    /// features add an <see cref="IDeadNodeHandler"/> to be called too.</summary>
+    public static ISiloBuilder AddSoulBoxClusterState(this ISiloBuilder silo)
+    {
+        var services = silo.Services;
+        if (services.Any(d => d.ServiceType == typeof(ClusterStateRecorder)))
+        {
+            return silo;
+        }
+
+        services.AddOptions<ClusterStateOptions>().BindConfiguration(ClusterStateOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ClusterStateOptions>, OptionsValidator<ClusterStateOptions>>(_ => new(o => o.Validate()));
+        services.TryAddSingleton<IClusterStateStore, InMemoryClusterStateStore>();
+        services.AddSingleton<ClusterStateRecorder>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ClusterStateRecorder>());
+        services.AddSingleton<IDeadNodeHandler, LostSandboxMarker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DeadNodeWatcher>();
         return silo;
     }
 
@@ -63,6 +92,10 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<WarmContainerPool>();
         services.AddSingleton<DemandPredictor>();
+        services.AddSingleton<SandboxLedger>();
+        services.AddSingleton<DemandProfileKeeper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DemandProfileKeeper>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeRestartMarker>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OrphanReaper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PoolStarter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, NodeGauges>();

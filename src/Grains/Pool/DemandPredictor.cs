@@ -59,6 +59,45 @@ public sealed class DemandPredictor(TimeProvider time)
     public int Target(string template, TimeSpan horizon, int min, int max) =>
         Math.Clamp((int)Math.Ceiling(Math.Max(0, RatePerSecond(template) * horizon.TotalSeconds - 0.2)) + min, min, max);
 
+    /// <summary>What has been learned so far, for every template seen (a copy: later records do not change it).</summary>
+    public DemandProfile Snapshot()
+    {
+        lock (_lock)
+        {
+            return new DemandProfile(_demand.ToDictionary(
+                d => d.Key,
+                d => new TemplateDemandProfile(d.Value.Rate, d.Value.RateAt, (double[])d.Value.PerHour.Clone(), d.Value.CurrentHour, d.Value.CountThisHour, d.Value.HourStartedAt)));
+        }
+    }
+
+    /// <summary>Takes up a saved profile (a restarted node's, loaded before its pool starts): each saved template replaces
+    /// what this predictor knows of it, unless a creation was already recorded for it since the start. The saved rate decays over the time
+    /// the node was down and the unfinished hour is folded in when its hour turns, as if the node had never stopped.</summary>
+    public void Restore(DemandProfile profile)
+    {
+        lock (_lock)
+        {
+            foreach (var (template, saved) in profile.Templates)
+            {
+                if (saved.PerHour.Length != 24 || saved.CurrentHour is < 0 or > 23 || (_demand.TryGetValue(template, out var seen) && (seen.CountThisHour > 0 || seen.Rate > 0)))
+                {
+                    continue;
+                }
+
+                var demand = new TemplateDemand
+                {
+                    Rate = saved.Rate,
+                    RateAt = saved.RateAt,
+                    CurrentHour = saved.CurrentHour,
+                    CountThisHour = saved.CountThisHour,
+                    HourStartedAt = saved.HourStartedAt,
+                };
+                saved.PerHour.CopyTo(demand.PerHour, 0);
+                _demand[template] = demand;
+            }
+        }
+    }
+
     private TemplateDemand Get(string template)
     {
         if (!_demand.TryGetValue(template, out var demand))

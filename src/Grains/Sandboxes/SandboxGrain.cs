@@ -11,6 +11,7 @@ using SoulBox.Grains.Execution;
 using SoulBox.Grains.Hosting;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
+using SoulBox.Grains.State;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Sandboxes;
@@ -24,6 +25,7 @@ internal sealed partial class SandboxGrain(
     IOptions<SandboxOptions> sandboxOptions,
     IOptions<ContainerRuntimeOptions> runtimeOptions,
     SandboxRegistry registry,
+    SandboxLedger ledger,
     WarmContainerPool pool,
     DemandPredictor demand,
     SoulBoxMetrics metrics,
@@ -95,6 +97,7 @@ internal sealed partial class SandboxGrain(
             WarmStart = warm is not null,
         };
         registry.Upsert(_info);
+        ledger.Live(_info);
         ScheduleExpiry();
         WatchAgent(_agent);
         metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: warm is not null);
@@ -133,8 +136,13 @@ internal sealed partial class SandboxGrain(
 
     public Task<SandboxInfo> GetInfoAsync()
     {
+        if (_info is null)
+        {
+            return FailUnknownAsync<SandboxInfo>();
+        }
+
         EnsureRunning();
-        return Task.FromResult(_info!);
+        return Task.FromResult(_info);
     }
 
     public Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default) =>
@@ -142,6 +150,11 @@ internal sealed partial class SandboxGrain(
 
     public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default)
     {
+        if (_info is null)
+        {
+            return UnknownStream<RunEvent>();
+        }
+
         var agent = EnsureRunning();
         var code = _validate.Code(request.Code);
         var language = _validate.Language(request.Language, Templates.DefaultLanguage(_info!.Template));
@@ -161,6 +174,7 @@ internal sealed partial class SandboxGrain(
 
     public async Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         var canonical = _validate.Language(language, null);
         if (!Languages.IsStateful(canonical) || !Templates.Supports(_info!.Template, canonical))
@@ -174,6 +188,7 @@ internal sealed partial class SandboxGrain(
 
     public async Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         await Call(() => agent.RequestAsync(new DeleteContextRequest(contextId), cancellationToken));
     }
@@ -183,6 +198,11 @@ internal sealed partial class SandboxGrain(
 
     public IAsyncEnumerable<RunEvent> RunCommandStreamAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
+        if (_info is null)
+        {
+            return UnknownStream<RunEvent>();
+        }
+
         var agent = EnsureRunning();
         if ((request.Cmd is null) == (request.Argv is null) || (request.Cmd is not null && string.IsNullOrWhiteSpace(request.Cmd)) || (request.Argv is not null && (request.Argv.Length == 0 || string.IsNullOrEmpty(request.Argv[0]))))
         {
@@ -227,6 +247,11 @@ internal sealed partial class SandboxGrain(
 
     public IAsyncEnumerable<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
+        if (_info is null)
+        {
+            return UnknownStream<byte[]>();
+        }
+
         var agent = EnsureRunning();
         FileNames.ValidatePath(path);
         return Guard(ReadChunksAsync(agent, path, cancellationToken), path);
@@ -234,6 +259,7 @@ internal sealed partial class SandboxGrain(
 
     public async Task<SandboxFileInfo> WriteFileAsync(string path, byte[] content, bool append, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         FileNames.ValidatePath(path);
         if (content.Length > MaxWriteBytes)
@@ -247,6 +273,7 @@ internal sealed partial class SandboxGrain(
 
     public async Task<SandboxFileInfo[]> ListFilesAsync(string path, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         FileNames.ValidatePath(path);
         var list = await Call(() => agent.RequestAsync(new ListFilesRequest(path), cancellationToken), path);
@@ -255,6 +282,7 @@ internal sealed partial class SandboxGrain(
 
     public async Task<SandboxFileInfo> StatFileAsync(string path, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         FileNames.ValidatePath(path);
         return AgentErrors.ToFileInfo(await Call(() => StatAsync(agent, path, cancellationToken), path));
@@ -262,6 +290,7 @@ internal sealed partial class SandboxGrain(
 
     public async Task MakeDirectoryAsync(string path, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         FileNames.ValidatePath(path);
         await Call(() => agent.RequestAsync(new MakeDirectoryRequest(path), cancellationToken), path);
@@ -269,24 +298,28 @@ internal sealed partial class SandboxGrain(
 
     public async Task RemoveFileAsync(string path, bool recursive, CancellationToken cancellationToken = default)
     {
+        await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
         FileNames.ValidatePath(path);
         await Call(() => agent.RequestAsync(new RemoveFileRequest(path, recursive), cancellationToken), path);
     }
 
-    public Task<SandboxInfo> SetTimeoutAsync(int seconds)
+    public async Task<SandboxInfo> SetTimeoutAsync(int seconds)
     {
+        await ThrowIfUnknownAsync();
         EnsureRunning();
         _validate.LifetimeSeconds(seconds, "timeoutSeconds");
         _info = _info! with { ExpiresAt = time.GetUtcNow().AddSeconds(seconds) };
         registry.Upsert(_info);
+        ledger.Live(_info);
         ScheduleExpiry();
-        return Task.FromResult(_info);
+        return _info;
     }
 
     public async Task KillAsync()
     {
-        if (_info is null || registry.Ended(Id) is not null)
+        await ThrowIfUnknownAsync();
+        if (registry.Ended(Id) is not null)
         {
             EnsureRunning();
             return;
@@ -550,12 +583,7 @@ internal sealed partial class SandboxGrain(
         ThrowIfMisplaced();
         if (registry.Ended(Id) is { } ended)
         {
-            throw ended.How switch
-            {
-                SandboxEnd.Expired => new SandboxExpiredException(Id, ended.At),
-                SandboxEnd.Killed => new SandboxKilledException(Id),
-                _ => new SandboxLostException(Id, ended.Reason),
-            };
+            throw ended.ToException(Id);
         }
 
         if (_info is null || _agent is null)
@@ -565,6 +593,56 @@ internal sealed partial class SandboxGrain(
         }
 
         return _agent;
+    }
+
+    private async Task ThrowIfUnknownAsync()
+    {
+        if (_info is null)
+        {
+            throw await UnknownAsync();
+        }
+    }
+
+    private async Task<T> FailUnknownAsync<T>() => throw await UnknownAsync();
+
+    private async IAsyncEnumerable<T> UnknownStream<T>()
+    {
+        foreach (var item in await FailUnknownAsync<T[]>())
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>Why an activation that holds no sandbox cannot serve the id it was asked for. The id may be one an
+    /// earlier start of this node, or another node, hosted: this node's own memory first, then the cluster state,
+    /// which outlives restarts and knows how it ended, or that it was live on a start of its node that is gone.</summary>
+    private async Task<SoulBoxException> UnknownAsync()
+    {
+        var owner = SandboxIds.NodeOf(Id);
+        DeactivateOnIdle();
+        if (owner is null)
+        {
+            return new SandboxNotFoundException(Id);
+        }
+
+        if (registry.Ended(Id) is { } ended)
+        {
+            return ended.ToException(Id);
+        }
+
+        var stored = await ledger.FindAsync(Id);
+        if (stored?.Ended is { } storedEnd)
+        {
+            return storedEnd.ToException(Id);
+        }
+
+        if (owner != node.Name)
+        {
+            // The placement director only lands a sandbox here when its own node is not in the cluster.
+            return new SandboxLostException(Id, $"its node '{owner}' is no longer in the cluster");
+        }
+
+        return stored is null ? new SandboxNotFoundException(Id) : new SandboxLostException(Id, $"its node '{owner}' restarted");
     }
 
     private void ThrowIfMisplaced()
@@ -614,6 +692,7 @@ internal sealed partial class SandboxGrain(
         {
             metrics.SandboxEnded(_info.Template);
             LogEnded(Id, how, reason);
+            await ledger.EndedAsync(_info, registry.Ended(Id)!);
         }
 
         _expiry?.Dispose();

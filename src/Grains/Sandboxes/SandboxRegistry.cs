@@ -10,7 +10,16 @@ public enum SandboxEnd
     Lost,
 }
 
-public sealed record EndedSandbox(SandboxEnd How, DateTimeOffset At, string Reason);
+public sealed record EndedSandbox(SandboxEnd How, DateTimeOffset At, string Reason)
+{
+    /// <summary>The error every later call on the sandbox gets (409 over HTTP).</summary>
+    public SoulBoxException ToException(string sandboxId) => How switch
+    {
+        SandboxEnd.Expired => new SandboxExpiredException(sandboxId, At),
+        SandboxEnd.Killed => new SandboxKilledException(sandboxId),
+        _ => new SandboxLostException(sandboxId, Reason),
+    };
+}
 
 /// <summary>This node's live sandboxes (for listings and load) and recently ended ones (for clear errors).
 /// In memory: a node that restarts has reaped its containers, so nothing here would be true any more.</summary>

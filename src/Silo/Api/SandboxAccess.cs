@@ -1,13 +1,22 @@
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using SoulBox.Grains;
+using SoulBox.Grains.State;
 using SoulBox.Silo.Auth;
 
 namespace SoulBox.Silo.Api;
 
 /// <summary>Gives a tenant its own sandboxes and nothing else: another tenant's sandbox id is answered exactly like
 /// an id that does not exist (404). A sandbox's tenant never changes and ids are never reused, so the owner is
-/// remembered after the first look and the hot path costs no extra grain call.</summary>
-internal sealed class SandboxAccess(IGrainFactory grains) : IDisposable
+/// remembered after the first look and the hot path costs no extra grain call. The owner of a sandbox that has ended
+/// (or whose node is gone) comes from the cluster state, so its owner is told how it ended (409) by any gateway,
+/// also after a restart, and anyone else still gets 404.</summary>
+internal sealed partial class SandboxAccess(
+    IGrainFactory grains,
+    IClusterStateStore state,
+    IOptions<ClusterStateOptions> stateOptions,
+    TimeProvider time,
+    ILogger<SandboxAccess> logger) : IDisposable
 {
     private static readonly MemoryCacheEntryOptions Entry = new() { Size = 1, SlidingExpiration = TimeSpan.FromHours(2) };
     private readonly MemoryCache _owners = new(new MemoryCacheOptions { SizeLimit = 200_000 });
@@ -30,10 +39,17 @@ internal sealed class SandboxAccess(IGrainFactory grains) : IDisposable
         {
             info = await grain.GetInfoAsync();
         }
-        catch (SoulBoxException e) when (e is SandboxKilledException or SandboxExpiredException or SandboxLostException)
+        catch (SoulBoxException e) when (e is SandboxKilledException or SandboxExpiredException or SandboxLostException or SandboxNotFoundException)
         {
-            // Whose it was is not known any more: saying "killed" could tell another tenant it exists.
-            throw new SandboxNotFoundException(sandboxId);
+            // Only the owner may hear how it ended: saying "killed" to another tenant would tell it the id exists.
+            var stored = await FindStoredAsync(sandboxId);
+            if (stored is null || (stored.Tenant ?? AuthOptions.DefaultTenant) != tenant)
+            {
+                throw new SandboxNotFoundException(sandboxId);
+            }
+
+            _owners.Set(sandboxId, tenant, Entry);
+            throw e is SandboxNotFoundException && stored.Ended is { } ended ? ended.ToException(sandboxId) : e;
         }
 
         Remember(info);
@@ -45,5 +61,23 @@ internal sealed class SandboxAccess(IGrainFactory grains) : IDisposable
 
     public void Remember(SandboxInfo info) => _owners.Set(info.Id, OwnerOf(info), Entry);
 
+    private async Task<StoredSandbox?> FindStoredAsync(string sandboxId)
+    {
+        try
+        {
+            // Bounded like every read of the state: a Redis that is away costs an unknown id WriteWaitMs, not more.
+            return await state.FindSandboxAsync(sandboxId).WaitAsync(TimeSpan.FromMilliseconds(Math.Max(stateOptions.Value.WriteWaitMs, 1)), time);
+        }
+        catch (Exception e)
+        {
+            // The store is away: answer as a gateway without it would (404), never let a caller in on a guess.
+            LogStateFailed(e, sandboxId);
+            return null;
+        }
+    }
+
     public void Dispose() => _owners.Dispose();
+
+    [LoggerMessage(1, LogLevel.Warning, "Could not read the owner of sandbox {SandboxId} from the cluster state")]
+    private partial void LogStateFailed(Exception exception, string sandboxId);
 }

@@ -4,6 +4,7 @@ using Orleans.Dashboard;
 using SoulBox.Client;
 using SoulBox.Grains.Hosting;
 using SoulBox.Security;
+using SoulBox.Silo.State;
 
 namespace SoulBox.Silo.Hosting;
 
@@ -57,6 +58,11 @@ public static class SoulBoxSiloExtensions
             else
             {
                 silo.ExcludeSoulBoxWorkerGrains();
+            }
+
+            if (options.Redis is { Length: > 0 } stateRedis)
+            {
+                silo.UseRedisClusterState(stateRedis);
             }
         });
         builder.Services.AddSoulBoxClient();
