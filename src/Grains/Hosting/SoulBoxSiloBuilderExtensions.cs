@@ -25,21 +25,15 @@ public static class SoulBoxSiloBuilderExtensions
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
         // The default directory deactivates every grain whose entry lived on a silo that leaves, wherever the grain
-        // runs: a gateway's restart would end sandboxes on the workers. This one hands its range over instead.
+        // runs: a gateway's restart would end sandboxes on the workers, and a kill -9 of one worker ended the other
+        // workers' sandboxes whose ids hashed to its partition. This one hands its range over, or recovers it from
+        // every silo after a crash, so a silo's death loses only its own sandboxes.
 #pragma warning disable ORLEANSEXP003
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
         silo.AddOutgoingGrainCallFilter<SandboxLossFilter>();
-        // Orleans' default grain directory deactivates every activation whose registration lived on a silo that dies:
-        // a kill -9 of one worker (or a gateway) ended the sandboxes of the OTHER workers whose ids hashed to its
-        // partition, and their containers with them. The distributed directory re-registers live activations from
-        // every silo instead (recovery), so a silo's death loses only its own sandboxes. Every silo of a cluster must
-        // use it (gateways and workers both come through here). Experimental in Orleans 9-10 (ORLEANSEXP003).
-#pragma warning disable ORLEANSEXP003
-        silo.AddDistributedGrainDirectory();
-#pragma warning restore ORLEANSEXP003
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
