@@ -12,6 +12,10 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     private static readonly TimeSpan NodeAnswerTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LoadCacheLifetime = TimeSpan.FromMilliseconds(500);
     private const int MaxPlacements = 3;
+    // A node that did not answer is not asked again for this long while membership stays the same: a killed worker is
+    // Active until the cluster declares it dead (seconds), and asking it on every refresh made each create wait for it.
+    private static readonly TimeSpan SilentNodeSkip = TimeSpan.FromSeconds(10);
+    private readonly Dictionary<string, (MembershipVersion Membership, long At)> _silent = [];
     private NodeLoad[]? _loads;
     private long _loadsAt;
     private MembershipVersion _loadsMembership = MembershipVersion.MinValue;
@@ -78,22 +82,32 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         var names = snapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active && SandboxIds.IsValidNodeName(m.Name))
             .Select(m => m.Name)
-            .Distinct();
-        var answers = await Task.WhenAll(names.Select(AskAsync));
+            .Distinct()
+            .Where(name => !_silent.TryGetValue(name, out var silent)
+                || silent.Membership != snapshot.Version
+                || Environment.TickCount64 - silent.At >= SilentNodeSkip.TotalMilliseconds);
+        var answers = await Task.WhenAll(names.Select(name => AskAsync(name, snapshot.Version)));
         _loadsAt = Environment.TickCount64;
         _loadsMembership = snapshot.Version;
         return _loads = [.. answers.OfType<NodeLoad>()];
     }
 
-    private async Task<NodeLoad?> AskAsync(string node)
+    private async Task<NodeLoad?> AskAsync(string node, MembershipVersion membershipVersion)
     {
         try
         {
-            return await GrainFactory.GetGrain<INodeGrain>(node).GetLoadAsync().WaitAsync(NodeAnswerTimeout);
+            var load = await GrainFactory.GetGrain<INodeGrain>(node).GetLoadAsync().WaitAsync(NodeAnswerTimeout);
+            _silent.Remove(node);
+            return load;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // One node failing to answer (dead, slow, or an error of its own) must not fail placement on all the others.
+            if (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+            {
+                _silent[node] = (membershipVersion, Environment.TickCount64);
+            }
+
             LogNodeSilent(node, e.Message);
             return null;
         }
