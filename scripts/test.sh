@@ -2,8 +2,9 @@
 # The one command that runs the whole SoulBox test suite:
 #   1. scripts/setup.sh   (host packages, Docker daemon, base + runtime images, agent)
 #   2. a throwaway Redis on 127.0.0.1:6399 for the Redis-clustering tests
-#   3. a Release build of the solution, then dotnet test on each test project in turn
-#      (extra arguments are passed to every dotnet test)
+#   3. a Release build of the solution, the NuGet packages (SoulBox.Abstractions, SoulBox.Client) packed into
+#      artifacts/packages (a test builds an app outside the repository from them), then dotnet test on each test
+#      project in turn (extra arguments are passed to every dotnet test)
 # Exits non-zero if setup fails or any test fails.
 #
 # Usage: scripts/test.sh [extra dotnet test args, e.g. --filter Category=Unit]
@@ -40,6 +41,12 @@ SOLUTION=SoulBox.sln
 
 step "3/3 build $SOLUTION (Release), then each test project in turn"
 dotnet build "$SOLUTION" -c Release -nologo -clp:ErrorsOnly
+# The packages an app outside this repository uses; SoulBox.Client.Tests builds and runs such an app from them.
+rm -rf artifacts/packages
+for project in src/Abstractions/SoulBox.Abstractions.csproj src/Client/SoulBox.Client.csproj; do
+    dotnet pack "$project" -c Release --no-build -nologo -clp:ErrorsOnly
+done
+ls artifacts/packages
 # One test project at a time: the integration suites each start silos and containers on the
 # same Docker engine, and on a 2-core machine running them side by side only makes all slower.
 failed=()

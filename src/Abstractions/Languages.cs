@@ -3,12 +3,18 @@ namespace SoulBox;
 /// <summary>Languages SoulBox runs, their aliases, and the template that holds each.</summary>
 public static class Languages
 {
+    /// <summary>Python 3, in a persistent kernel (state kept between runs).</summary>
     public const string Python = "python";
+    /// <summary>JavaScript on Node.js, in a persistent kernel.</summary>
     public const string JavaScript = "javascript";
+    /// <summary>Go, compiled then run.</summary>
     public const string Go = "go";
+    /// <summary>Java, compiled then run.</summary>
     public const string Java = "java";
+    /// <summary>Bash; runs in every template.</summary>
     public const string Shell = "bash";
 
+    /// <summary>Every canonical language name.</summary>
     public static IReadOnlyList<string> All { get; } = [Python, JavaScript, Go, Java, Shell];
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)

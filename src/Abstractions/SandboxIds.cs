@@ -5,8 +5,10 @@ namespace SoulBox;
 public static class SandboxIds
 {
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+    /// <summary>Longest sandbox id accepted.</summary>
     public const int MaxLength = 128;
 
+    /// <summary>A new random id of a sandbox on <paramref name="node"/>.</summary>
     public static string New(string node)
     {
         Span<char> suffix = stackalloc char[12];
@@ -25,6 +27,7 @@ public static class SandboxIds
         return dot <= 0 || dot == sandboxId.Length - 1 || sandboxId.Length > MaxLength ? null : sandboxId[..dot];
     }
 
+    /// <summary>Whether <paramref name="node"/> can name a node: 1-64 ASCII letters, digits, '-' or '_'.</summary>
     public static bool IsValidNodeName(string node) =>
         node.Length is > 0 and <= 64 && node.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }

@@ -18,19 +18,23 @@ public sealed class Sandbox : IAsyncDisposable
         Files = new SandboxFiles(grain);
     }
 
+    /// <summary>The sandbox's id.</summary>
     public string Id => Info.Id;
 
     /// <summary>What the sandbox was when last read (refresh with <see cref="RefreshAsync"/>).</summary>
     public SandboxInfo Info { get; private set; }
 
+    /// <summary>Processes in the sandbox.</summary>
     public SandboxCommands Commands { get; }
 
+    /// <summary>Files in the sandbox.</summary>
     public SandboxFiles Files { get; }
 
     /// <summary>Runs code in the sandbox's default context for the language (state is kept between runs).</summary>
     public Task<CodeRunResult> RunCodeAsync(string code, string? language = null, CancellationToken cancellationToken = default) =>
         _grain.RunCodeAsync(new CodeRunRequest { Code = code, Language = language }, cancellationToken);
 
+    /// <summary>Runs code as <paramref name="request"/> says (language, context, environment, timeout).</summary>
     public Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default) =>
         _grain.RunCodeAsync(request, cancellationToken);
 
@@ -38,6 +42,7 @@ public sealed class Sandbox : IAsyncDisposable
     public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(string code, string? language = null, CancellationToken cancellationToken = default) =>
         _grain.RunCodeStreamAsync(new CodeRunRequest { Code = code, Language = language }, cancellationToken);
 
+    /// <summary>Streams a run described by <paramref name="request"/>; the last item carries the result.</summary>
     public IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default) =>
         _grain.RunCodeStreamAsync(request, cancellationToken);
 
@@ -45,6 +50,7 @@ public sealed class Sandbox : IAsyncDisposable
     public Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default) =>
         _grain.CreateContextAsync(language, cancellationToken);
 
+    /// <summary>Stops a context from <see cref="CreateContextAsync"/> and drops its state.</summary>
     public Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default) =>
         _grain.DeleteContextAsync(contextId, cancellationToken);
 
@@ -52,12 +58,14 @@ public sealed class Sandbox : IAsyncDisposable
     public async Task SetTimeoutAsync(TimeSpan lifetime, CancellationToken cancellationToken = default) =>
         Info = await _grain.SetTimeoutAsync((int)Math.Ceiling(lifetime.TotalSeconds)).WaitAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Reads the sandbox's description again (expiry, metadata) into <see cref="Info"/>.</summary>
     public async Task<SandboxInfo> RefreshAsync(CancellationToken cancellationToken = default) =>
         Info = await _grain.GetInfoAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Removes the sandbox and its container now.</summary>
     public Task KillAsync(CancellationToken cancellationToken = default) => _grain.KillAsync().WaitAsync(cancellationToken);
 
+    /// <summary>Kills the sandbox when this handle created it; a handle from ConnectAsync leaves it running.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_ownsSandbox || Interlocked.Exchange(ref _disposed, 1) == 1)

@@ -19,6 +19,7 @@ public sealed class SandboxCommands
             TimeoutMs = timeout is null ? null : (int)timeout.Value.TotalMilliseconds,
         }, cancellationToken);
 
+    /// <summary>Runs a process as <paramref name="request"/> says (shell line or argv, cwd, environment, stdin, limits).</summary>
     public Task<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default) =>
         _grain.RunCommandAsync(request, cancellationToken);
 

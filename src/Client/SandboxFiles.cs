@@ -12,6 +12,7 @@ public sealed class SandboxFiles
 
     internal SandboxFiles(ISandboxGrain grain) => _grain = grain;
 
+    /// <summary>Reads a whole file into memory.</summary>
     public async Task<byte[]> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
         using var buffer = new MemoryStream();
@@ -19,6 +20,7 @@ public sealed class SandboxFiles
         return buffer.ToArray();
     }
 
+    /// <summary>Reads a whole file as UTF-8 text.</summary>
     public async Task<string> ReadTextAsync(string path, CancellationToken cancellationToken = default) =>
         Encoding.UTF8.GetString(await ReadAsync(path, cancellationToken).ConfigureAwait(false));
 
@@ -32,9 +34,11 @@ public sealed class SandboxFiles
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8, replacing the file.</summary>
     public Task<SandboxFileInfo> WriteAsync(string path, string text, CancellationToken cancellationToken = default) =>
         WriteAsync(path, Encoding.UTF8.GetBytes(text), cancellationToken);
 
+    /// <summary>Writes <paramref name="content"/>, replacing the file.</summary>
     public async Task<SandboxFileInfo> WriteAsync(string path, byte[] content, CancellationToken cancellationToken = default)
     {
         using var stream = new MemoryStream(content, writable: false);
@@ -66,15 +70,19 @@ public sealed class SandboxFiles
         return info!;
     }
 
+    /// <summary>The entries of a directory.</summary>
     public async Task<IReadOnlyList<SandboxFileInfo>> ListAsync(string path = ".", CancellationToken cancellationToken = default) =>
         await _grain.ListFilesAsync(path, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>One file's or directory's description.</summary>
     public Task<SandboxFileInfo> StatAsync(string path, CancellationToken cancellationToken = default) =>
         _grain.StatFileAsync(path, cancellationToken);
 
+    /// <summary>Creates a directory and its missing parents.</summary>
     public Task MakeDirectoryAsync(string path, CancellationToken cancellationToken = default) =>
         _grain.MakeDirectoryAsync(path, cancellationToken);
 
+    /// <summary>Removes a file, or a directory (with its content when <paramref name="recursive"/>).</summary>
     public Task RemoveAsync(string path, bool recursive = false, CancellationToken cancellationToken = default) =>
         _grain.RemoveFileAsync(path, recursive, cancellationToken);
 }

@@ -9,6 +9,7 @@ using SoulBox.Security;
 
 namespace SoulBox.Client;
 
+/// <summary>Registers <see cref="ISoulBoxClient"/> in an app's services.</summary>
 public static class SoulBoxClientExtensions
 {
     /// <summary>Adds <see cref="ISoulBoxClient"/> over the IClusterClient already registered (for example in a silo,

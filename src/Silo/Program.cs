@@ -28,6 +28,7 @@ if (app.IsSoulBoxGateway())
     app.MapPistonApi().RequireTenant();
     app.MapApiReference();
     app.MapSoulBoxDashboard();
+    app.MapAdminApi().RequireAuthorization(AuthExtensions.AdminPolicy);
 }
 
 await app.RunAsync();

@@ -19,7 +19,10 @@ public sealed class SoulBoxClusterFixture : IAsyncLifetime
 
     public static InProcessTestCluster BuildCluster(short silos, IDictionary<string, string?>? settings = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        // Sandboxes left at the end are not waited for when the cluster stops (a drain's default is 30 s).
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["SoulBox:Drain:DeadlineSeconds"] = "0" })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((options, silo) =>
         {

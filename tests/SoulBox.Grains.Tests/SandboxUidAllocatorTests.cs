@@ -68,6 +68,21 @@ public sealed class SandboxUidAllocatorTests : IDisposable
         Assert.Equal(uid, again);
     }
 
+    [Fact]
+    public async Task AReaperFreesTheLeaseOfTheContainerItRemoved_ButNotALeaseANewContainerTookSince()
+    {
+        var uid = await Silo(7).AcquireAsync("dead-node-container", CancellationToken.None);
+        var reaper = Silo(7, 7);
+
+        reaper.ReleaseIfHeldBy(uid, "some-other-container");
+        Assert.True(File.Exists(Path.Combine(_leases, uid.ToString())));
+
+        reaper.ReleaseIfHeldBy(uid, "dead-node-container");
+        Assert.Equal(uid, await reaper.AcquireAsync("new-container", CancellationToken.None));
+        reaper.ReleaseIfHeldBy(uid, "dead-node-container");
+        Assert.Equal("new-container", File.ReadAllLines(Path.Combine(_leases, uid.ToString()))[0]);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_leases))

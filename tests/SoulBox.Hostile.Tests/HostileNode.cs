@@ -51,6 +51,8 @@ public sealed class HostileNode : IAsyncLifetime
         _factory = new Factory(port, new Dictionary<string, string?>
         {
             ["SoulBox:NodeName"] = NodeName,
+            // Sandboxes left at the end are not waited for when the fixture stops the node (a drain's default is 30 s).
+            ["SoulBox:Drain:DeadlineSeconds"] = "0",
             ["SoulBox:SiloPort"] = FreePort().ToString(),
             ["SoulBox:GatewayPort"] = gatewayPort.ToString(),
             ["SoulBox:Auth:Keys:" + AttackerKey] = "attacker",

@@ -50,6 +50,8 @@ public sealed class SiloFixture : IAsyncLifetime
             ["SoulBox:Limits:Tenants:limited:Burst"] = "3",
             ["SoulBox:Limits:Tenants:small:MaxSandboxes"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Sandboxes left at the end are not waited for when the fixture stops the node (a drain's default is 30 s).
+            ["SoulBox:Drain:DeadlineSeconds"] = "0",
         });
         _factory.StartServer();
         BaseAddress = new Uri($"http://127.0.0.1:{port}");

@@ -5,8 +5,10 @@ namespace SoulBox;
 [GenerateSerializer, Alias("soulbox.SoulBoxException")]
 public class SoulBoxException : Exception
 {
+    /// <summary>Creates an error with a stable <paramref name="code"/> (one of <see cref="ErrorCodes"/>).</summary>
     public SoulBoxException(string code, string message, Exception? inner = null) : base(message, inner) => Code = code;
 
+    /// <summary>The stable error code (one of <see cref="ErrorCodes"/>); the HTTP gateway's problem type is urn:soulbox:error:{code}.</summary>
     [Id(0)] public string Code { get; private set; }
 }
 
@@ -15,6 +17,7 @@ public class SoulBoxException : Exception
 public sealed class SandboxNotFoundException(string sandboxId)
     : SoulBoxException(ErrorCodes.SandboxNotFound, $"Sandbox '{sandboxId}' does not exist.")
 {
+    /// <summary>The id of the sandbox the error is about.</summary>
     [Id(0)] public string SandboxId { get; private set; } = sandboxId;
 }
 
@@ -24,6 +27,7 @@ public sealed class SandboxNotFoundException(string sandboxId)
 public sealed class SandboxLostException(string sandboxId, string reason)
     : SoulBoxException(ErrorCodes.SandboxLost, $"Sandbox '{sandboxId}' was lost: {reason}")
 {
+    /// <summary>The id of the sandbox the error is about.</summary>
     [Id(0)] public string SandboxId { get; private set; } = sandboxId;
 }
 
@@ -32,7 +36,9 @@ public sealed class SandboxLostException(string sandboxId, string reason)
 public sealed class SandboxExpiredException(string sandboxId, DateTimeOffset expiredAt)
     : SoulBoxException(ErrorCodes.SandboxExpired, $"Sandbox '{sandboxId}' expired at {expiredAt:O}.")
 {
+    /// <summary>The id of the sandbox the error is about.</summary>
     [Id(0)] public string SandboxId { get; private set; } = sandboxId;
+    /// <summary>When the sandbox's lifetime ended.</summary>
     [Id(1)] public DateTimeOffset ExpiredAt { get; private set; } = expiredAt;
 }
 
@@ -41,6 +47,7 @@ public sealed class SandboxExpiredException(string sandboxId, DateTimeOffset exp
 public sealed class SandboxKilledException(string sandboxId)
     : SoulBoxException(ErrorCodes.SandboxNotRunning, $"Sandbox '{sandboxId}' was killed.")
 {
+    /// <summary>The id of the sandbox the error is about.</summary>
     [Id(0)] public string SandboxId { get; private set; } = sandboxId;
 }
 
@@ -49,6 +56,7 @@ public sealed class SandboxKilledException(string sandboxId)
 public sealed class SandboxValidationException(string field, string message)
     : SoulBoxException(ErrorCodes.Validation, message)
 {
+    /// <summary>The request field (or input: stdin, args, files) that was refused.</summary>
     [Id(0)] public string Field { get; private set; } = field;
 }
 
@@ -58,6 +66,7 @@ public sealed class SandboxValidationException(string field, string message)
 public sealed class SandboxFileException(string code, string path, string message)
     : SoulBoxException(code, message)
 {
+    /// <summary>The path inside the sandbox the operation was given.</summary>
     [Id(0)] public string Path { get; private set; } = path;
 }
 
@@ -72,7 +81,9 @@ public sealed class NoCapacityException(string message)
 public sealed class RequestTooLargeException(string field, long limitBytes, string message)
     : SoulBoxException(ErrorCodes.TooLarge, message)
 {
+    /// <summary>The request field (or input: stdin, args, files) that was refused.</summary>
     [Id(0)] public string Field { get; private set; } = field;
+    /// <summary>The limit, in bytes, that the input passed.</summary>
     [Id(1)] public long LimitBytes { get; private set; } = limitBytes;
 }
 
@@ -82,6 +93,7 @@ public sealed class RequestTooLargeException(string field, long limitBytes, stri
 public abstract class RetryLaterException(string code, string message, int retryAfterSeconds)
     : SoulBoxException(code, message)
 {
+    /// <summary>Seconds to wait before trying again (the HTTP gateway sends it as Retry-After).</summary>
     [Id(0)] public int RetryAfterSeconds { get; private set; } = retryAfterSeconds;
 }
 

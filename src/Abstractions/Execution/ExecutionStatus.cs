@@ -23,6 +23,7 @@ public enum ExecutionStatus
     Cancelled,
 }
 
+/// <summary>Wire names of <see cref="ExecutionStatus"/>.</summary>
 public static class ExecutionStatusNames
 {
     /// <summary>Stable snake_case names used on the wire (HTTP, metrics).</summary>

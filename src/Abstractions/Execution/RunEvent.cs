@@ -1,9 +1,12 @@
 namespace SoulBox;
 
+/// <summary>Which stream a piece of output came from.</summary>
 [GenerateSerializer, Alias("soulbox.OutputKind")]
 public enum OutputKind
 {
+    /// <summary>Standard output.</summary>
     Stdout,
+    /// <summary>Standard error.</summary>
     Stderr,
 }
 
@@ -12,10 +15,15 @@ public enum OutputKind
 [GenerateSerializer, Immutable, Alias("soulbox.RunEvent")]
 public sealed record RunEvent
 {
+    /// <summary>The stream <see cref="Text"/> came from.</summary>
     [Id(0)] public OutputKind Kind { get; init; }
+    /// <summary>Output as it was produced (empty on the final item).</summary>
     [Id(1)] public string Text { get; init; } = "";
+    /// <summary>The result of a code run, on the final item of a code stream.</summary>
     [Id(2)] public CodeRunResult? CodeResult { get; init; }
+    /// <summary>The result of a command, on the final item of a command stream.</summary>
     [Id(3)] public CommandResult? CommandResult { get; init; }
 
+    /// <summary>Whether this is the last item, the one with the result.</summary>
     public bool IsFinal => CodeResult is not null || CommandResult is not null;
 }

@@ -9,9 +9,11 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("GetLoad")]
     Task<NodeLoad?> GetLoadAsync();
 
+    /// <summary>This node's running sandboxes, filtered by every given metadata pair and by tenant (null: all).</summary>
     [Alias("ListSandboxes")]
     Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant);
 
+    /// <summary>Templates whose images are present on this node.</summary>
     [Alias("GetTemplates")]
     Task<TemplateInfo[]> GetTemplatesAsync();
 
@@ -19,4 +21,14 @@ public interface INodeGrain : IGrainWithStringKey
     /// it counts against.</summary>
     [Alias("Execute")]
     Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts draining this node (idempotent): no new sandboxes or one-shot runs; running runs finish;
+    /// sandboxes live on until they end or SoulBox:Drain:DeadlineSeconds pass. Null when the key names no worker
+    /// node that is up.</summary>
+    [Alias("Drain")]
+    Task<DrainStatus?> DrainAsync();
+
+    /// <summary>This node's drain state, or null when the key names no worker node that is up.</summary>
+    [Alias("GetDrainStatus")]
+    Task<DrainStatus?> GetDrainStatusAsync();
 }

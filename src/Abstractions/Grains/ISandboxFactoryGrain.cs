@@ -5,6 +5,7 @@ namespace SoulBox.Grains;
 [Alias("soulbox.ISandboxFactoryGrain")]
 public interface ISandboxFactoryGrain : IGrainWithIntegerKey
 {
+    /// <summary>Creates a sandbox on the least-loaded worker node that has the template.</summary>
     [Alias("CreateSandbox")]
     Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default);
 
@@ -15,6 +16,12 @@ public interface ISandboxFactoryGrain : IGrainWithIntegerKey
     [Alias("PickExecutionNode")]
     Task<string> PickExecutionNodeAsync(string language);
 
+    /// <summary>As <see cref="PickExecutionNodeAsync"/>, leaving out <paramref name="excludedNodes"/> (nodes that
+    /// refused the run because they are draining, while this factory's load reports still showed them open).</summary>
+    [Alias("PickExecutionNodeExcluding")]
+    Task<string> PickExecutionNodeExcludingAsync(string language, string[] excludedNodes);
+
+    /// <summary>Sandboxes of every worker node, filtered by every given metadata pair and by tenant (null: all).</summary>
     [Alias("ListSandboxes")]
     Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant);
 

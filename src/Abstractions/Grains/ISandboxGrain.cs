@@ -11,12 +11,15 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("Create")]
     Task<SandboxInfo> CreateAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default);
 
+    /// <summary>The sandbox's current description.</summary>
     [Alias("GetInfo")]
     Task<SandboxInfo> GetInfoAsync();
 
+    /// <summary>Runs code in the sandbox's kernel (or as a program) and returns when it ends.</summary>
     [Alias("RunCode")]
     Task<CodeRunResult> RunCodeAsync(CodeRunRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs code and streams its output as produced, then its result.</summary>
     [Alias("RunCodeStream")]
     IAsyncEnumerable<RunEvent> RunCodeStreamAsync(CodeRunRequest request, CancellationToken cancellationToken = default);
 
@@ -24,12 +27,15 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("CreateContext")]
     Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default);
 
+    /// <summary>Stops a context made by <see cref="CreateContextAsync"/> and drops its state.</summary>
     [Alias("DeleteContext")]
     Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs a process as the sandbox user and returns when it ends.</summary>
     [Alias("RunCommand")]
     Task<CommandResult> RunCommandAsync(CommandRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs a process and streams its output as produced, then its result.</summary>
     [Alias("RunCommandStream")]
     IAsyncEnumerable<RunEvent> RunCommandStreamAsync(CommandRequest request, CancellationToken cancellationToken = default);
 
@@ -41,15 +47,19 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("WriteFile")]
     Task<SandboxFileInfo> WriteFileAsync(string path, byte[] content, bool append, CancellationToken cancellationToken = default);
 
+    /// <summary>The entries of a directory.</summary>
     [Alias("ListFiles")]
     Task<SandboxFileInfo[]> ListFilesAsync(string path, CancellationToken cancellationToken = default);
 
+    /// <summary>One file's or directory's description.</summary>
     [Alias("StatFile")]
     Task<SandboxFileInfo> StatFileAsync(string path, CancellationToken cancellationToken = default);
 
+    /// <summary>Creates a directory and its missing parents.</summary>
     [Alias("MakeDirectory")]
     Task MakeDirectoryAsync(string path, CancellationToken cancellationToken = default);
 
+    /// <summary>Removes a file, or a directory (with its content when <paramref name="recursive"/>).</summary>
     [Alias("RemoveFile")]
     Task RemoveFileAsync(string path, bool recursive, CancellationToken cancellationToken = default);
 

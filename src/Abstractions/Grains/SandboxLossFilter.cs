@@ -23,6 +23,7 @@ public sealed class SandboxLossFilter(IGrainFactory grains) : IOutgoingGrainCall
     // The filter's own asking goes through the filter too; it must not wait on itself.
     private static readonly AsyncLocal<bool> Asking = new();
 
+    /// <summary>Passes the call on; when a sandbox call fails because its node was unreachable, waits for the verdict.</summary>
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
         // A create that cannot reach its node has no sandbox to lose: the factory places it elsewhere.

@@ -4,6 +4,10 @@ namespace SoulBox.Grains;
 /// the caller's cancellation reaches the run (a caller that gives up frees its slot and its container).</summary>
 public static class SoulBoxExecution
 {
+    /// <summary>Nodes a run may find draining before the caller is told (503, Retry-After).</summary>
+    private const int MaxReplacements = 3;
+
+    /// <summary>Runs <paramref name="request"/> for <paramref name="tenant"/> on the worker node with the most free slots.</summary>
     public static async Task<ExecuteResult> ExecuteAsync(this IGrainFactory grains, ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -12,7 +16,21 @@ public static class SoulBoxExecution
             throw new SandboxValidationException("language", "language is required.");
         }
 
-        var node = await grains.GetGrain<ISandboxFactoryGrain>(0).PickExecutionNodeAsync(request.Language).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await grains.GetGrain<INodeGrain>(node).ExecuteAsync(request, tenant, cancellationToken).ConfigureAwait(false);
+        var factory = grains.GetGrain<ISandboxFactoryGrain>(0);
+        var node = await factory.PickExecutionNodeAsync(request.Language).WaitAsync(cancellationToken).ConfigureAwait(false);
+        List<string> draining = [];
+        while (true)
+        {
+            try
+            {
+                return await grains.GetGrain<INodeGrain>(node).ExecuteAsync(request, tenant, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NodeDrainingException e) when (draining.Count < MaxReplacements)
+            {
+                // The node began draining after the factory's last load report: nothing ran, so place it again.
+                draining.Add(e.Node);
+                node = await factory.PickExecutionNodeExcludingAsync(request.Language, [.. draining]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }

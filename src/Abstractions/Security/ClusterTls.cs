@@ -25,6 +25,7 @@ public sealed class ClusterTls
     /// <summary>This process's certificate, with its private key (null: a client that presents none).</summary>
     public X509Certificate2? Certificate { get; }
 
+    /// <summary>Deadline of a TLS handshake.</summary>
     public TimeSpan HandshakeTimeout { get; }
 
     /// <summary>Loads the files named by <paramref name="options"/>; throws <see cref="InvalidOperationException"/> naming

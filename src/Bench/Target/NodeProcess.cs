@@ -66,6 +66,8 @@ internal sealed class NodeProcess : IAsyncDisposable
         // would turn the throughput levels into 429s (they bound a hostile tenant, not the node's capacity).
         start.Environment["SoulBox__Limits__MaxInFlight"] = "0";
         start.Environment["SoulBox__Sandbox__MaxRequestsInFlight"] = "0";
+        // The bench's sandboxes are its own: at the end they are not waited for (DisposeAsync waits 30 s for the exit).
+        start.Environment["SoulBox__Drain__DeadlineSeconds"] = "0";
         foreach (var (key, value) in extraEnv)
         {
             start.Environment[key] = value;

@@ -9,7 +9,22 @@ internal sealed record ConnectedContainer(ContainerHandle Container, AgentConnec
 {
     /// <summary>Starts a container and connects to its agent; on any failure removes the container and throws a
     /// <see cref="SoulBoxException"/> (Docker's and the socket's own exceptions do not cross the wire).</summary>
-    public static async Task<ConnectedContainer> StartAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan agentTimeout, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<ConnectedContainer> StartAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan agentTimeout, ILogger logger, ContainerStarts starts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var started = await StartAsync(runtime, spec, agentTimeout, logger, cancellationToken).ConfigureAwait(false);
+            starts.Success();
+            return started;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            starts.Failure(e.Message);
+            throw;
+        }
+    }
+
+    private static async Task<ConnectedContainer> StartAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan agentTimeout, ILogger logger, CancellationToken cancellationToken)
     {
         ContainerHandle container;
         try

@@ -35,8 +35,10 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly DockerClient _docker;
     private readonly ContainerRuntimeOptions _options;
     private readonly NodeIdentity _node;
+    private readonly ContainerOwner _owner;
     private readonly SoulBoxMetrics _metrics;
     private readonly ILogger<DockerContainerRuntime> _logger;
+    // Per image id, not per tag: a rebuilt image under the same tag may set another environment.
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _imageEnv = new();
 
     // Every container runs its user code as a uid of its own, unique on the host across silos (leases):
@@ -44,10 +46,11 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly SandboxUidAllocator _uids;
     private readonly ConcurrentDictionary<string, int> _uidByContainerName = new(StringComparer.Ordinal);
 
-    public DockerContainerRuntime(IOptions<ContainerRuntimeOptions> options, NodeIdentity node, SoulBoxMetrics metrics, ILogger<DockerContainerRuntime> logger)
+    public DockerContainerRuntime(IOptions<ContainerRuntimeOptions> options, NodeIdentity node, ContainerOwner owner, SoulBoxMetrics metrics, ILogger<DockerContainerRuntime> logger)
     {
         _options = options.Value;
         _node = node;
+        _owner = owner;
         _metrics = metrics;
         _logger = logger;
         _docker = new DockerClientBuilder()
@@ -77,12 +80,19 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         _uidByContainerName[name] = uid;
         WriteAccounts(runDirectory, uid);
         var image = ImageFor(spec.Template);
-        var imageEnv = await GetImageEnvAsync(image, cancellationToken).ConfigureAwait(false);
+        var (imageId, imageEnv) = await InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
         var labels = new Dictionary<string, string>
         {
             [NodeLabel] = _node.Name,
             [TemplateLabel] = spec.Template,
             [PurposeLabel] = spec.Purpose,
+            [ContainerLabels.Cluster] = _owner.ClusterId,
+            [ContainerLabels.Silo] = _owner.Silo.ToParsableString(),
+            [ContainerLabels.Engine] = await GetEngineIdAsync(cancellationToken).ConfigureAwait(false),
+            // Created from the tag, labelled with the id it pointed at just before: if the tag moves in between, the
+            // label is older than the image and the container is recycled as stale, never handed out as current.
+            [ContainerLabels.Image] = imageId,
+            [ContainerLabels.Uid] = uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (spec.SandboxId is not null)
         {
@@ -155,7 +165,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
             _metrics.ContainerStarted(spec.Template, Stopwatch.GetElapsedTime(started));
             LogStarted(created.ID[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new ContainerHandle(created.ID, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv);
+            return new ContainerHandle(created.ID, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv) { ImageId = imageId };
         }
         catch (DockerImageNotFoundException)
         {
@@ -231,32 +241,10 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
     public long ReadOomKillCount(ContainerHandle container) => ContainerCgroup.ReadOomKills(container.Id);
 
-    public async Task<int> RemoveOrphansAsync(CancellationToken cancellationToken)
-    {
-        var containers = await _docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{NodeLabel}={_node.Name}"] = true } },
-        }, cancellationToken).ConfigureAwait(false);
-
-        foreach (var container in containers)
-        {
-            var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID;
-            await RemoveAsync(new ContainerHandle(container.ID, name, "", "", RunDirectoryOf(name), new Dictionary<string, string>()), cancellationToken).ConfigureAwait(false);
-        }
-
-        return containers.Count;
-    }
-
     public async Task<IReadOnlyList<TemplateInfo>> ListTemplatesAsync(CancellationToken cancellationToken)
     {
-        var images = await _docker.Images.ListImagesAsync(new ImagesListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [TemplateLabel] = true } },
-        }, cancellationToken).ConfigureAwait(false);
-
+        var images = await ListTemplateImagesAsync(cancellationToken).ConfigureAwait(false);
         return images
-            .Where(i => i.Labels is not null && i.Labels.TryGetValue(TemplateLabel, out var t) && (i.RepoTags?.Contains(ImageFor(t)) ?? false))
             .Select(i => new TemplateInfo
             {
                 Name = i.Labels[TemplateLabel],
@@ -268,13 +256,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             .ToList();
     }
 
-    private async Task<IReadOnlyDictionary<string, string>> GetImageEnvAsync(string image, CancellationToken cancellationToken)
+    /// <summary>The id the image's tag points at now (inspected at every start: a rebuild moves it) and its environment.</summary>
+    private async Task<(string Id, IReadOnlyDictionary<string, string> Env)> InspectImageAsync(string image, CancellationToken cancellationToken)
     {
-        if (_imageEnv.TryGetValue(image, out var cached))
-        {
-            return cached;
-        }
-
         ImageInspectResponse inspected;
         try
         {
@@ -283,6 +267,11 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         catch (DockerImageNotFoundException)
         {
             throw new SandboxValidationException("template", $"No image '{image}' on node '{_node.Name}'; run scripts/setup.sh.");
+        }
+
+        if (_imageEnv.TryGetValue(inspected.ID, out var cached))
+        {
+            return (inspected.ID, cached);
         }
 
         var env = new Dictionary<string, string>();
@@ -295,7 +284,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             }
         }
 
-        return _imageEnv[image] = env;
+        return (inspected.ID, _imageEnv[inspected.ID] = env);
     }
 
     /// <summary>A container's private host directory: named after the end of the container name, because

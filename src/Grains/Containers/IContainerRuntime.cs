@@ -13,8 +13,18 @@ public interface IContainerRuntime
     /// <summary>Whether the kernel's OOM killer has killed a process in the container so far.</summary>
     long ReadOomKillCount(ContainerHandle container);
 
-    /// <summary>Removes every container labelled with this node (left by an earlier run); returns how many.</summary>
-    Task<int> RemoveOrphansAsync(CancellationToken cancellationToken);
+    /// <summary>Every SoulBox container on this engine (any node's, any cluster's, in any state), with its labels.</summary>
+    Task<IReadOnlyList<LabelledContainer>> ListLabelledContainersAsync(CancellationToken cancellationToken);
+
+    /// <summary>Force-removes a container this process may not have started, frees its uid lease (when the lease still
+    /// names it) and its run directory; true when this call removed it (false: it was already gone).</summary>
+    Task<bool> RemoveLabelledAsync(LabelledContainer container, CancellationToken cancellationToken);
+
+    /// <summary>The engine's ID (<c>docker info</c>): workers with the same one share the engine.</summary>
+    Task<string> GetEngineIdAsync(CancellationToken cancellationToken);
+
+    /// <summary>The image id each template's tag points at now.</summary>
+    Task<IReadOnlyDictionary<string, string>> ListTemplateImageIdsAsync(CancellationToken cancellationToken);
 
     /// <summary>Runtime images present on this engine.</summary>
     Task<IReadOnlyList<TemplateInfo>> ListTemplatesAsync(CancellationToken cancellationToken);

@@ -57,6 +57,23 @@ internal sealed class SandboxUidAllocator(
         }
     }
 
+    /// <summary>Releases <paramref name="uid"/> only while its lease still names <paramref name="containerName"/>: a
+    /// reaper frees the lease of a container another silo started, and must not free one a new container took since.</summary>
+    public void ReleaseIfHeldBy(int uid, string containerName)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(LeasePath(uid));
+            if (lines.Length > 0 && lines[0] == containerName)
+            {
+                Release(uid);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     private bool TryCreate(int uid, string containerName)
     {
         try

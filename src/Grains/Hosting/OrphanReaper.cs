@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging;
-using SoulBox.Grains.Containers;
 using SoulBox.Grains.Nodes;
+using SoulBox.Grains.Reaping;
 
 namespace SoulBox.Grains.Hosting;
 
 /// <summary>Before this node takes work, removes containers an earlier run of the same node left behind
-/// (a crash leaves them running, holding memory, with no grain to own them); on shutdown, removes the
-/// idle one-shot containers.</summary>
-internal sealed partial class OrphanReaper(IContainerRuntime runtime, ExecutorPool executors, NodeIdentity node, ILogger<OrphanReaper> logger)
+/// (a crash leaves them running, holding memory, with no grain to own them), and those of nodes already known
+/// dead; on shutdown, removes the idle one-shot containers.</summary>
+internal sealed partial class OrphanReaper(ContainerReaper reaper, ExecutorPool executors, NodeIdentity node, ILogger<OrphanReaper> logger)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -15,7 +15,7 @@ internal sealed partial class OrphanReaper(IContainerRuntime runtime, ExecutorPo
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
-        var removed = await runtime.RemoveOrphansAsync(cancellationToken);
+        var removed = await reaper.SweepAsync(atStart: true, cancellationToken);
         LogReaped(node.Name, removed);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
@@ -10,6 +11,7 @@ using SoulBox.Grains.Execution;
 using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
+using SoulBox.Grains.Reaping;
 using SoulBox.Grains.Sandboxes;
 using SoulBox.Grains.State;
 using SoulBox.Grains.Telemetry;
@@ -37,6 +39,7 @@ public static class SoulBoxSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, MembershipChanges>());
         silo.AddSoulBoxClusterState();
         return silo;
     }
@@ -77,15 +80,40 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ContainerRuntimeOptions>, OptionsValidator<ContainerRuntimeOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<ReaperOptions>().Bind(configuration.GetSection(ReaperOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReaperOptions>, OptionsValidator<ReaperOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DrainOptions>, OptionsValidator<DrainOptions>>(_ => new(o => o.Validate()));
+        // The shutdown drain runs inside the host's stop, which gives up after ShutdownTimeout (30 s by default).
+        services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>
+        {
+            var needed = TimeSpan.FromSeconds(drain.Value.DeadlineSeconds + DrainOptions.ShutdownMarginSeconds);
+            if (host.ShutdownTimeout != Timeout.InfiniteTimeSpan && host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
 
         services.AddSingleton(sp => new NodeIdentity(NodeNameOf(sp.GetRequiredService<IOptions<SiloOptions>>().Value)));
+        services.AddSingleton(sp => new ContainerOwner(
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId,
+            sp.GetRequiredService<NodeIdentity>().Name,
+            sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<SandboxRegistry>();
+        services.AddSingleton<ContainerStarts>();
+        services.AddSingleton<WorkerReadiness>();
+        services.AddSingleton<NodeDrain>();
+        services.AddSingleton<NodeDrainer>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDrainer>());
         services.AddSingleton<ExecutorPool>();
         services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<WarmContainerPool>();
         services.AddSingleton<DemandPredictor>();
+        services.AddSingleton<ContainerReaper>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ContainerReaper>());
+        services.AddSingleton<IDeadNodeHandler>(sp => sp.GetRequiredService<ContainerReaper>());
         services.AddSingleton<SandboxLedger>();
         services.AddSingleton<DemandProfileKeeper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DemandProfileKeeper>());

@@ -32,6 +32,8 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
     private readonly SandboxOptions _options;
     private readonly ContainerRuntimeOptions _runtimeOptions;
     private readonly SoulBoxMetrics _metrics;
+    private readonly ContainerStarts _starts;
+    private readonly NodeDrain _drain;
     private readonly TimeProvider _time;
     private readonly ILogger<ExecutorPool> _logger;
     private readonly OneShotValidator _validator;
@@ -45,9 +47,13 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         IOptions<SandboxOptions> sandboxOptions,
         IOptions<ContainerRuntimeOptions> runtimeOptions,
         SoulBoxMetrics metrics,
+        ContainerStarts starts,
+        NodeDrain drain,
         TimeProvider time,
         ILogger<ExecutorPool> logger)
     {
+        _starts = starts;
+        _drain = drain;
         _runtime = runtime;
         _options = sandboxOptions.Value;
         _runtimeOptions = runtimeOptions.Value;
@@ -71,6 +77,9 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
     public int ExecutorCount => _idle.Count + _busy.Count;
 
     public int RunningExecutions => _scheduler.Running;
+
+    /// <summary>One-shot runs waiting for a slot.</summary>
+    public int WaitingExecutions => _scheduler.Waiting;
 
     public int MaxExecutions => _scheduler.Slots;
 
@@ -109,7 +118,8 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         try
         {
             var (result, reusable) = await RunAsync(executor, run, cancellationToken).ConfigureAwait(false);
-            if (reusable)
+            // A draining node keeps no idle executors: nothing new will run on it.
+            if (reusable && !_drain.IsDraining)
             {
                 handedOver = true;
                 _ = RecycleAsync(key, executor);
@@ -206,7 +216,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
             WorkDirSizeMb = _options.WorkDirSizeMb,
             TmpSizeMb = _options.TmpSizeMb,
             Purpose = "executor",
-        }, TimeSpan.FromSeconds(_runtimeOptions.AgentStartTimeoutSeconds), _logger, cancellationToken).ConfigureAwait(false);
+        }, TimeSpan.FromSeconds(_runtimeOptions.AgentStartTimeoutSeconds), _logger, _starts, cancellationToken).ConfigureAwait(false);
         var executor = new Executor(started.Container, started.Agent);
         _busy[executor] = 0;
         return executor;

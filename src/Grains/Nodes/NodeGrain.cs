@@ -17,6 +17,9 @@ internal sealed class NodeGrain(
     ExecutorPool executors,
     WarmContainerPool warmPool,
     TemplateCatalog templates,
+    WorkerReadiness readiness,
+    NodeDrain drain,
+    NodeDrainer drainer,
     IClusterMembershipService membership,
     IOptions<SandboxOptions> options) : Grain, INodeGrain
 {
@@ -35,10 +38,9 @@ internal sealed class NodeGrain(
         {
             present = await templates.GetAsync(CancellationToken.None);
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is not SoulBoxException)
         {
-            // The engine does not answer (restarting, down): this node can start nothing, so it offers no template
-            // and placement passes it by until the engine is back.
+            // The engine does not answer: report no templates (readiness says why) rather than fail every placement.
             present = new Dictionary<string, TemplateInfo>();
         }
 
@@ -52,6 +54,9 @@ internal sealed class NodeGrain(
             Executors = executors.ExecutorCount,
             RunningExecutions = executors.RunningExecutions,
             MaxExecutions = executors.MaxExecutions,
+            Draining = drain.IsDraining,
+            NotReady = await readiness.MissingAsync(CancellationToken.None),
+            WarmingUp = readiness.WarmingUp,
         };
     }
 
@@ -85,12 +90,27 @@ internal sealed class NodeGrain(
             throw new NoCapacityException($"Node '{this.GetPrimaryKeyString()}' is not in the cluster.");
         }
 
+        if (drain.IsDraining)
+        {
+            throw new NodeDrainingException(node.Name, $"Node '{node.Name}' is draining and takes no new one-shot runs; retry after the Retry-After seconds.");
+        }
+
         if (string.IsNullOrEmpty(tenant))
         {
             throw new SandboxValidationException("tenant", "A one-shot execution needs the tenant it runs for.");
         }
 
         return await executors.ExecuteAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
+    }
+
+    public Task<DrainStatus?> DrainAsync() => Task.FromResult(IsThisNode ? drainer.Begin(NodeDrainer.AdminTrigger) : NotHere());
+
+    public Task<DrainStatus?> GetDrainStatusAsync() => Task.FromResult(IsThisNode ? drainer.Status() : NotHere());
+
+    private DrainStatus? NotHere()
+    {
+        LeaveForeignSilo();
+        return null;
     }
 
     /// <summary>This activation is on another node's silo: placement put it here while its node was out of the cluster

@@ -4,12 +4,15 @@ using Orleans.Runtime;
 
 namespace SoulBox.Grains.Nodes;
 
-/// <summary>Places new sandboxes and one-shot runs on the least-loaded worker node that has the template,
-/// and fans listings out to every node. Stateless and local to the caller, so it adds no hop.</summary>
+/// <summary>Places new sandboxes and one-shot runs on the least-loaded worker node that has the template (load as a
+/// share of each node's declared size, draining nodes left out: see <see cref="NodePicker"/>), and fans listings
+/// out to every node. Stateless and local to the caller, so it adds no hop.</summary>
 [StatelessWorker, Reentrant]
 internal sealed partial class SandboxFactoryGrain(IClusterMembershipService membership, ILogger<SandboxFactoryGrain> logger) : Grain, ISandboxFactoryGrain
 {
     private static readonly TimeSpan NodeAnswerTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Draining nodes a create may meet before the caller is told (503, Retry-After).</summary>
+    private const int MaxReplacements = 3;
     private static readonly TimeSpan LoadCacheLifetime = TimeSpan.FromMilliseconds(500);
     private const int MaxPlacements = 3;
     // A node that did not answer is not asked again for this long while membership stays the same: a killed worker is
@@ -28,14 +31,23 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
             throw new SandboxValidationException("template", $"Unknown template '{options.Template}'; known templates: {string.Join(", ", Templates.All)}.");
         }
 
+        List<string> draining = [];
         for (var attempt = 1; ; attempt++)
         {
-            var node = await PickNodeAsync(template, forSandbox: true);
+            var node = await PickNodeAsync(template, forSandbox: true, draining);
             var id = SandboxIds.New(node.Node);
             LogPlaced(id, node.Node, node.ActiveSandboxes);
             try
             {
                 return await GrainFactory.GetGrain<ISandboxGrain>(id).CreateAsync(options with { Template = template }, cancellationToken);
+            }
+            catch (NodeDrainingException) when (draining.Count < MaxReplacements)
+            {
+                // The node began draining after our last load report and refused before starting anything: place
+                // the sandbox elsewhere, and drop the cached loads so the next create sees the drain too.
+                LogReplaced(id, node.Node);
+                draining.Add(node.Node);
+                _loads = null;
             }
             catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or NoCapacityException && attempt < MaxPlacements)
             {
@@ -53,7 +65,15 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     {
         var normalized = Languages.Normalize(language)
             ?? throw new SandboxValidationException("language", $"Unknown language '{language}'; known languages: {string.Join(", ", Languages.All)}.");
-        return (await PickNodeAsync(Languages.DefaultTemplate(normalized), forSandbox: false)).Node;
+        return (await PickNodeAsync(Languages.DefaultTemplate(normalized), forSandbox: false, [])).Node;
+    }
+
+    public async Task<string> PickExecutionNodeExcludingAsync(string language, string[] excludedNodes)
+    {
+        var normalized = Languages.Normalize(language)
+            ?? throw new SandboxValidationException("language", $"Unknown language '{language}'; known languages: {string.Join(", ", Languages.All)}.");
+        _loads = null;
+        return (await PickNodeAsync(Languages.DefaultTemplate(normalized), forSandbox: false, excludedNodes)).Node;
     }
 
     public async Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant)
@@ -113,46 +133,16 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         }
     }
 
-    private async Task<NodeLoad> PickNodeAsync(string template, bool forSandbox)
+    private async Task<NodeLoad> PickNodeAsync(string template, bool forSandbox, IReadOnlyCollection<string> excluded)
     {
-        var nodes = await GetNodesAsync();
-        if (nodes.Length == 0)
+        var candidates = NodePicker.Candidates(await GetNodesAsync(), template, forSandbox, excluded);
+        var chosen = forSandbox ? NodePicker.Pick(candidates, Random.Shared) : NodePicker.PickForExecution(candidates, Random.Shared);
+        if (_loads is not null)
         {
-            throw new NoCapacityException("No worker node is up.");
-        }
-
-        var candidates = nodes.Where(n => n.Templates.Contains(template)).ToArray();
-        if (candidates.Length == 0)
-        {
-            throw new NoCapacityException($"No worker node has the '{template}' image; run scripts/setup.sh on a worker.");
-        }
-
-        if (forSandbox)
-        {
-            candidates = [.. candidates.Where(n => n.ActiveSandboxes < n.MaxSandboxes)];
-            if (candidates.Length == 0)
-            {
-                throw new NoCapacityException("Every worker node is at its sandbox limit.");
-            }
-        }
-
-        // Sandboxes go by load with warm containers breaking ties (NodePicker); one-shot runs by free execution slots.
-        NodeLoad chosen;
-        if (forSandbox)
-        {
-            chosen = NodePicker.Pick(candidates, Random.Shared);
-        }
-        else
-        {
-            var best = candidates.Min(n => n.ExecutionScore);
-            var tied = candidates.Where(n => n.ExecutionScore - best < 0.01).ToArray();
-            chosen = tied[Random.Shared.Next(tied.Length)];
-        }
-
-        if (forSandbox && _loads is not null)
-        {
-            // Count the new sandbox now so a burst of creates spreads before the next load refresh.
-            _loads = [.. _loads.Select(n => n.Node == chosen.Node ? n with { ActiveSandboxes = n.ActiveSandboxes + 1 } : n)];
+            // Count the new work now so a burst spreads in proportion to the nodes' sizes before the next refresh.
+            _loads = [.. _loads.Select(n => n.Node != chosen.Node ? n
+                : forSandbox ? n with { ActiveSandboxes = n.ActiveSandboxes + 1 }
+                : n with { RunningExecutions = n.RunningExecutions + 1 })];
         }
 
         return chosen;
@@ -163,4 +153,7 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
 
     [LoggerMessage(2, LogLevel.Debug, "Node {Node} did not answer: {Reason}")]
     private partial void LogNodeSilent(string node, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Node {Node} is draining; placing sandbox {SandboxId} again elsewhere")]
+    private partial void LogReplaced(string sandboxId, string node);
 }

@@ -15,6 +15,7 @@ internal sealed partial class PoolManagerGrain(
     WarmContainerPool pool,
     DemandPredictor predictor,
     TemplateCatalog catalog,
+    NodeDrain drain,
     IOptions<PoolOptions> options,
     ILogger<PoolManagerGrain> logger) : Grain, IPoolManagerGrain
 {
@@ -53,9 +54,16 @@ internal sealed partial class PoolManagerGrain(
         }
 
         var present = await catalog.GetAsync(cancellationToken);
+        var (imageIds, askedAt) = await catalog.GetImageIdsAsync(cancellationToken);
+        foreach (var (template, imageId) in imageIds)
+        {
+            pool.ObserveImage(template, imageId, askedAt);
+        }
+
         var templates = _options.Templates.Length > 0 ? _options.Templates.Where(present.ContainsKey) : present.Keys;
         var horizon = TimeSpan.FromSeconds(_options.HorizonSeconds);
-        var targets = templates.ToDictionary(t => t, t => predictor.Target(t, horizon, _options.MinWarmPerTemplate, _options.MaxWarmPerTemplate));
+        // A draining node takes no new sandboxes: its pool stops refilling and its warm containers go.
+        var targets = templates.ToDictionary(t => t, t => drain.IsDraining ? 0 : predictor.Target(t, horizon, _options.MinWarmPerTemplate, _options.MaxWarmPerTemplate));
         var total = targets.Values.Sum();
         if (total > _options.MaxWarmTotal && total > 0)
         {

@@ -5,6 +5,8 @@ using SoulBox.Agent.Protocol;
 using SoulBox.Grains.AgentClient;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Reaping;
+using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Pool;
 
@@ -14,15 +16,24 @@ internal sealed record WarmContainer(ContainerHandle Container, AgentConnection 
 
 /// <summary>This node's warm containers per template. Creating a sandbox claims one (a dequeue, no Docker
 /// call); the pool manager decides how many to hold. Node-local by nature: a claimed container and its open
-/// socket move into the sandbox grain in this process.</summary>
+/// socket move into the sandbox grain in this process.
+/// <para>Each template's pool holds containers of one image id, the one its tag points at: a rebuilt or
+/// re-registered image (a new id under the same tag) recycles the containers of the old one (removed, never handed
+/// out) and the pool refills from the new. The current id comes from the template catalog's periodic look at the
+/// engine and from every container start (which inspects the tag), whichever saw the engine last.</para></summary>
 internal sealed partial class WarmContainerPool(
     IContainerRuntime runtime,
     IOptions<SandboxOptions> sandboxOptions,
     IOptions<PoolOptions> poolOptions,
     IOptions<ContainerRuntimeOptions> runtimeOptions,
+    NodeIdentity node,
+    SoulBoxMetrics metrics,
+    ContainerStarts starts,
     TimeProvider time,
     ILogger<WarmContainerPool> logger) : IAsyncDisposable
 {
+    // Per template: the image id its tag points at, and when the engine was asked (a later look wins).
+    private readonly ConcurrentDictionary<string, (string Id, DateTimeOffset SeenAt)> _images = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<WarmContainer>> _idle = new();
     private readonly ConcurrentDictionary<string, int> _starting = new();
     private readonly ConcurrentDictionary<string, int> _targets = new();
@@ -53,6 +64,12 @@ internal sealed partial class WarmContainerPool(
 
         while (queue.TryDequeue(out var warm))
         {
+            if (IsStale(warm))
+            {
+                _ = RecycleAsync(warm);
+                continue;
+            }
+
             if (!warm.Agent.IsClosed)
             {
                 // Top up right away instead of waiting for the manager's next tick: bursts come in groups.
@@ -105,10 +122,19 @@ internal sealed partial class WarmContainerPool(
                     return;
                 }
 
+                var asked = time.GetUtcNow();
                 var warm = await WarmUpAsync(template).ConfigureAwait(false);
                 if (_disposed)
                 {
                     await DiscardAsync(warm).ConfigureAwait(false);
+                    return;
+                }
+
+                // The start inspected the tag after `asked`: news of a rebuild, or a start of an image rebuilt since.
+                ObserveImage(template, warm.Container.ImageId, asked);
+                if (IsStale(warm))
+                {
+                    await RecycleAsync(warm).ConfigureAwait(false);
                     return;
                 }
 
@@ -140,7 +166,7 @@ internal sealed partial class WarmContainerPool(
             WorkDirSizeMb = _sandbox.WorkDirSizeMb,
             TmpSizeMb = _sandbox.TmpSizeMb,
             Purpose = "warm",
-        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, CancellationToken.None).ConfigureAwait(false);
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, starts, CancellationToken.None).ConfigureAwait(false);
         try
         {
             var language = SoulBox.Templates.DefaultLanguage(template);
@@ -158,6 +184,54 @@ internal sealed partial class WarmContainerPool(
             await runtime.RemoveAsync(container, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Records that <paramref name="template"/>'s tag pointed at <paramref name="imageId"/> when the engine was
+    /// asked at <paramref name="seenAt"/>; when that is news, the idle containers of any other image are recycled.</summary>
+    public void ObserveImage(string template, string imageId, DateTimeOffset seenAt)
+    {
+        if (string.IsNullOrEmpty(imageId))
+        {
+            return;
+        }
+
+        var current = _images.AddOrUpdate(template, (imageId, seenAt), (_, known) => seenAt > known.SeenAt ? (imageId, seenAt) : known);
+        if (current.Id != imageId || current.SeenAt != seenAt || !_idle.TryGetValue(template, out var queue))
+        {
+            return;
+        }
+
+        var stale = 0;
+        for (var n = queue.Count; n > 0 && queue.TryDequeue(out var warm); n--)
+        {
+            if (IsStale(warm))
+            {
+                stale++;
+                _ = RecycleAsync(warm);
+            }
+            else
+            {
+                queue.Enqueue(warm);
+            }
+        }
+
+        if (stale > 0)
+        {
+            LogImageChanged(template, ContainerLabels.ShortImageId(imageId), stale);
+            _ = FillAsync(template, _targets.GetValueOrDefault(template));
+        }
+    }
+
+    /// <summary>The image id the template's warm containers are made from now; empty until first seen.</summary>
+    public string CurrentImage(string template) => _images.TryGetValue(template, out var image) ? image.Id : "";
+
+    private bool IsStale(WarmContainer warm) =>
+        _images.TryGetValue(warm.Container.Template, out var image) && warm.Container.ImageId != image.Id;
+
+    private async Task RecycleAsync(WarmContainer warm)
+    {
+        metrics.ContainerReaped(node.Name, ReapReason.StaleImage);
+        await DiscardAsync(warm).ConfigureAwait(false);
     }
 
     private async Task DiscardAsync(WarmContainer warm)
@@ -211,4 +285,7 @@ internal sealed partial class WarmContainerPool(
 
     [LoggerMessage(2, LogLevel.Information, "Warm {Template} container {ContainerId} died while idle; replacing it")]
     private partial void LogDied(string template, string containerId);
+
+    [LoggerMessage(3, LogLevel.Information, "Template {Template} now runs image {ImageId}: recycling {Count} warm containers of the old one")]
+    private partial void LogImageChanged(string template, string imageId, int count);
 }

@@ -9,6 +9,7 @@ using SoulBox.Grains.AgentClient;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Execution;
 using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
 using SoulBox.Grains.State;
@@ -30,8 +31,10 @@ internal sealed partial class SandboxGrain(
     DemandPredictor demand,
     SoulBoxMetrics metrics,
     RetainedOutputBudget outputBudget,
+    ContainerStarts starts,
+    NodeDrain drain,
     TimeProvider time,
-    ILogger<SandboxGrain> logger) : Grain, ISandboxGrain
+    ILogger<SandboxGrain> logger) : Grain, ISandboxGrain, IDrainableSandboxGrain
 {
     private readonly SandboxRequestValidator _validate = new(sandboxOptions.Value);
     private readonly SandboxOptions _options = sandboxOptions.Value;
@@ -60,6 +63,13 @@ internal sealed partial class SandboxGrain(
         if (registry.Ended(Id) is not null)
         {
             throw new SandboxValidationException("id", $"Sandbox '{Id}' already ended; ids are not reused.");
+        }
+
+        if (drain.IsDraining)
+        {
+            // Nothing started yet: the factory places the sandbox on another node.
+            DeactivateOnIdle();
+            throw new NodeDrainingException(node.Name, $"Node '{node.Name}' is draining and takes no new sandboxes; retry after the Retry-After seconds.");
         }
 
         var request = _validate.Create(options);
@@ -100,7 +110,7 @@ internal sealed partial class SandboxGrain(
         ledger.Live(_info);
         ScheduleExpiry();
         WatchAgent(_agent);
-        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: warm is not null);
+        metrics.SandboxCreated(request.Template, Stopwatch.GetElapsedTime(started), fromPool: warm is not null, ContainerLabels.ShortImageId(container.ImageId));
         LogCreated(Id, request.Template, container.Id[..12], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return _info;
     }
@@ -130,7 +140,7 @@ internal sealed partial class SandboxGrain(
             WorkDirSizeMb = _options.WorkDirSizeMb,
             TmpSizeMb = _options.TmpSizeMb,
             SandboxId = Id,
-        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, cancellationToken);
+        }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, starts, cancellationToken);
         return (started.Container, started.Agent);
     }
 
@@ -327,6 +337,8 @@ internal sealed partial class SandboxGrain(
 
         await EndAsync(SandboxEnd.Killed, "killed by a caller");
     }
+
+    public Task EndDrainedAsync(string reason) => EndAsync(SandboxEnd.Drained, reason);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

@@ -8,6 +8,8 @@ public enum SandboxEnd
     Killed,
     Expired,
     Lost,
+    /// <summary>Its node was drained and the drain's deadline passed (answered like a lost sandbox, with the reason).</summary>
+    Drained,
 }
 
 public sealed record EndedSandbox(SandboxEnd How, DateTimeOffset At, string Reason)

@@ -1,13 +1,22 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 using SoulBox.Grains.Containers;
+using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Pool;
 using SoulBox.Grains.Sandboxes;
 
 namespace SoulBox.Grains.Telemetry;
 
-/// <summary>Feeds the node's observable gauges (warm containers per template, sandbox memory) from the
-/// pool and the registry when the silo starts.</summary>
-internal sealed class NodeGauges(SoulBoxMetrics metrics, WarmContainerPool pool, SandboxRegistry registry) : ILifecycleParticipant<ISiloLifecycle>
+/// <summary>Feeds the node's observable gauges (warm containers per template, sandbox memory, drain state, declared
+/// capacity) from the pool, the registry and the drain when the silo starts.</summary>
+internal sealed class NodeGauges(
+    SoulBoxMetrics metrics,
+    WarmContainerPool pool,
+    SandboxRegistry registry,
+    NodeDrain drain,
+    NodeIdentity node,
+    IOptions<SandboxOptions> sandboxOptions) : ILifecycleParticipant<ISiloLifecycle>
 {
     // The CPU counter must only grow while sandboxes come and go: add each container's growth since the
     // last reading to its template's total.
@@ -23,6 +32,9 @@ internal sealed class NodeGauges(SoulBoxMetrics metrics, WarmContainerPool pool,
                 .GroupBy(s => s.Template)
                 .Select(g => new Measurement<long>(g.Sum(s => ContainerCgroup.ReadMemoryUsage(s.ContainerId)), new KeyValuePair<string, object?>("template", g.Key)));
             metrics.SandboxCpuSeconds = ObserveCpu;
+            var tag = new KeyValuePair<string, object?>("node", node.Name);
+            metrics.NodeDraining = () => [new Measurement<long>(drain.IsDraining ? 1 : 0, tag)];
+            metrics.NodeCapacity = () => [new Measurement<long>(sandboxOptions.Value.MaxSandboxesPerNode, tag)];
             return Task.CompletedTask;
         });
 

@@ -17,6 +17,9 @@ public sealed class SoulBoxMetrics
     private readonly Histogram<double> _containerStart;
     private readonly Counter<long> _sandboxesLost;
     private readonly Counter<long> _executionsRefused;
+    private readonly Counter<long> _containersReaped;
+    private readonly Counter<long> _requestsRejected;
+    private readonly Counter<long> _membershipChanges;
 
     public SoulBoxMetrics(IMeterFactory meterFactory)
     {
@@ -31,9 +34,18 @@ public sealed class SoulBoxMetrics
         _sandboxesLost = meter.CreateCounter<long>("soulbox.sandboxes.lost", "{sandbox}", "Sandboxes whose container died under them.");
         _executionsRefused = meter.CreateCounter<long>("soulbox.executions.refused", "{execution}",
             "One-shot executions not run or not waited for to the end, by reason: tenant_share (429), node_busy (503), too_large (413), deadline (agent silent past timeout + grace).");
+        _containersReaped = meter.CreateCounter<long>("soulbox.containers.reaped", "{container}",
+            "Containers removed without their owner asking, by the node that removed them and reason: dead_node (its node is dead in the membership), orphan (an earlier start of this node left it), stale_image (a warm container of a rebuilt image).");
+        _requestsRejected = meter.CreateCounter<long>("soulbox.requests.rejected", "{request}",
+            "HTTP requests the gateway answered 429 or 503 (rate limit, requests in flight, tenant share, node busy, no capacity, unavailable), by node, tenant, status and code.");
+        _membershipChanges = meter.CreateCounter<long>("soulbox.membership.changes", "{change}",
+            "Cluster membership changes this silo observed (a silo joining, becoming active, shutting down, declared dead), by the silo's new status.");
         meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
         meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
         meter.CreateObservableCounter("soulbox.sandbox.cpu.time", () => SandboxCpuSeconds(), "s", "CPU time used by sandbox containers on this node (rate = cores in use).");
+        meter.CreateObservableGauge("soulbox.node.draining", () => NodeDraining(), "{node}", "1 while this worker node drains (takes no new work), else 0; tag node.");
+        meter.CreateObservableGauge("soulbox.node.capacity", () => NodeCapacity(), "{sandbox}",
+            "Sandboxes this worker node declares it holds (SoulBox:Sandbox:MaxSandboxesPerNode); placement shares work in proportion to it. Tag node.");
     }
 
     /// <summary>Set by the node: warm containers per template, for the gauge.</summary>
@@ -45,6 +57,12 @@ public sealed class SoulBoxMetrics
     /// <summary>Set by the node: CPU seconds used so far by its sandbox containers (cgroup cpu.stat), per template, for the counter.</summary>
     public Func<IEnumerable<Measurement<double>>> SandboxCpuSeconds { get; set; } = static () => [];
 
+    /// <summary>Set by a worker node: 1 while it drains, else 0, tagged with the node.</summary>
+    public Func<IEnumerable<Measurement<long>>> NodeDraining { get; set; } = static () => [];
+
+    /// <summary>Set by a worker node: its declared sandbox capacity, tagged with the node.</summary>
+    public Func<IEnumerable<Measurement<long>>> NodeCapacity { get; set; } = static () => [];
+
     public void Executed(string kind, string language, ExecutionStatus status, TimeSpan elapsed)
     {
         var tags = new TagList { { "kind", kind }, { "language", language }, { "outcome", status.ToWire() } };
@@ -54,12 +72,23 @@ public sealed class SoulBoxMetrics
 
     public void ExecutionRefused(string reason) => _executionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void SandboxCreated(string template, TimeSpan elapsed, bool fromPool)
+    /// <summary>The gateway answered 429 or 503: <paramref name="tenant"/> is the caller's ("anonymous" without a valid key).</summary>
+    public void RequestRejected(string node, string tenant, int status, string code) =>
+        _requestsRejected.Add(1, new TagList { { "node", node }, { "tenant", tenant }, { "status", status.ToString(System.Globalization.CultureInfo.InvariantCulture) }, { "code", code } });
+
+    /// <summary>A silo of the cluster changed to <paramref name="status"/> (lower case: joining, active, shuttingdown, stopping, dead).</summary>
+    public void MembershipChanged(string status) => _membershipChanges.Add(1, new KeyValuePair<string, object?>("status", status));
+
+    /// <param name="image">Short id of the image the sandbox's container runs (pool hits and misses by image).</param>
+    public void SandboxCreated(string template, TimeSpan elapsed, bool fromPool, string image)
     {
         _createDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("template", template));
         _activeSandboxes.Add(1, new KeyValuePair<string, object?>("template", template));
-        (fromPool ? _poolHits : _poolMisses).Add(1, new KeyValuePair<string, object?>("template", template));
+        (fromPool ? _poolHits : _poolMisses).Add(1, new TagList { { "template", template }, { "image", image } });
     }
+
+    public void ContainerReaped(string node, string reason) =>
+        _containersReaped.Add(1, new TagList { { "node", node }, { "reason", reason } });
 
     public void SandboxEnded(string template) => _activeSandboxes.Add(-1, new KeyValuePair<string, object?>("template", template));
 

@@ -5,7 +5,6 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using SoulBox.Grains;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Silo.Hosting;
@@ -45,8 +44,10 @@ public static class ServiceDefaults
         return builder;
     }
 
-    /// <summary><c>/health</c> (the process answers), <c>/ready</c> (the cluster is up and a worker with templates is
-    /// present) and <c>/metrics</c> (Prometheus). Open to every caller: they tell nothing about any tenant.</summary>
+    /// <summary><c>/health</c> (the process answers), <c>/ready</c> (a worker node: it can start a sandbox now; a
+    /// gateway-only node: at least one worker that can is in the cluster; else 503 with what is missing, see
+    /// <see cref="ClusterReadyCheck"/>) and <c>/metrics</c> (Prometheus). Open to every caller: they tell nothing
+    /// about any tenant.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).WithTags("Health");
@@ -65,26 +66,9 @@ public static class ServiceDefaults
         {
             status = report.Status.ToString().ToLowerInvariant(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), description = e.Value.Description }),
+            // What keeps the node from being ready, one "item: why" each (agent, docker, images, containers, draining, ...).
+            missing = report.Entries.Values.SelectMany(e => e.Data.TryGetValue(ClusterReadyCheck.MissingKey, out var m) && m is string[] items ? items : []).ToArray(),
         }));
     }
 }
 
-/// <summary>Ready when this silo answers grain calls and at least one worker node with a template is up.</summary>
-internal sealed class ClusterReadyCheck(IGrainFactory grains) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var nodes = await grains.GetGrain<ISandboxFactoryGrain>(0).GetNodesAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            var workers = nodes.Where(n => n.Templates.Length > 0).ToArray();
-            return workers.Length > 0
-                ? HealthCheckResult.Healthy($"{workers.Length} worker node(s) with templates: {string.Join(", ", workers.SelectMany(n => n.Templates).Distinct())}.")
-                : HealthCheckResult.Unhealthy(nodes.Length == 0 ? "No worker node is up." : "No worker node has a runtime image; run scripts/setup.sh.");
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return HealthCheckResult.Unhealthy($"The cluster does not answer: {e.Message}");
-        }
-    }
-}

@@ -18,6 +18,11 @@ public sealed class SoulBoxNodeOptions
     /// a single node with localhost clustering.</summary>
     public string? Redis { get; set; }
 
+    /// <summary>Orleans ClusterId: silos (and clients) with the same Redis and ClusterId form one cluster, and its
+    /// containers carry it as the soulbox.cluster label, so two clusters sharing a Docker host or a Redis never touch
+    /// each other's. Default "soulbox".</summary>
+    public string ClusterId { get; set; } = SoulBoxCluster.ClusterId;
+
     /// <summary>Orleans silo-to-silo port. Default 11111.</summary>
     public int SiloPort { get; set; } = SoulBoxCluster.DefaultSiloPort;
 
@@ -40,6 +45,7 @@ public sealed class SoulBoxNodeOptions
     {
         if (Role is not ("both" or "worker" or "gateway")) yield return $"SoulBox:Role must be both, worker or gateway; got '{Role}'.";
         if (!SandboxIds.IsValidNodeName(ResolvedNodeName)) yield return $"SoulBox:NodeName '{ResolvedNodeName}' must be 1-64 letters, digits, '-' or '_'.";
+        if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Length > 64 || !ClusterId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) yield return $"SoulBox:ClusterId '{ClusterId}' must be 1-64 letters, digits, '-', '_' or '.'.";
         if (SiloPort is <= 0 or > 65535) yield return "SoulBox:SiloPort must be a TCP port.";
         if (GatewayPort is <= 0 or > 65535) yield return "SoulBox:GatewayPort must be a TCP port.";
         if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _)) yield return $"SoulBox:AdvertisedAddress '{AdvertisedAddress}' is not an IP address.";

@@ -16,7 +16,9 @@ public static class SoulBoxSiloExtensions
     {
         var options = new SoulBoxNodeOptions();
         builder.Configuration.GetSection(SoulBoxNodeOptions.SectionName).Bind(options);
-        var problems = options.Validate().ToList();
+        var membership = new MembershipTimingOptions();
+        builder.Configuration.GetSection(MembershipTimingOptions.SectionName).Bind(membership);
+        var problems = options.Validate().Concat(membership.Validate()).ToList();
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Invalid SoulBox configuration: " + string.Join(" ", problems));
@@ -38,18 +40,21 @@ public static class SoulBoxSiloExtensions
                 silo.UseRedisClustering(redis);
                 silo.Configure<ClusterOptions>(o =>
                 {
-                    o.ClusterId = SoulBoxCluster.ClusterId;
+                    o.ClusterId = options.ClusterId;
                     o.ServiceId = SoulBoxCluster.ServiceId;
                 });
+                silo.Configure<ClusterMembershipOptions>(membership.ApplyTo);
                 silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             }
             else
             {
-                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: SoulBoxCluster.ServiceId, clusterId: SoulBoxCluster.ClusterId);
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: SoulBoxCluster.ServiceId, clusterId: options.ClusterId);
             }
 
             silo.Configure<SiloOptions>(o => o.SiloName = options.ResolvedNodeName);
             silo.AddActivityPropagation();
+            // Every role, workers too: the gateway's /dashboard lists all silos from membership, but each silo's own
+            // page (statistics, properties, grain calls) is answered by the dashboard's grain service on that silo.
             silo.AddDashboard();
             if (options.IsWorker)
             {

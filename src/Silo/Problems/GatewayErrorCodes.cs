@@ -12,4 +12,6 @@ public static class GatewayErrorCodes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string Unavailable = "unavailable";
     public const string Timeout = "timeout";
+    /// <summary>An admin call named a worker node that is not up in the cluster (404).</summary>
+    public const string NodeNotFound = "node_not_found";
 }

@@ -16,6 +16,7 @@ public static class ProblemTypes
     {
         ErrorCodes.Validation or ErrorCodes.PathEscape or ErrorCodes.IsDirectory or ErrorCodes.NotDirectory => StatusCodes.Status400BadRequest,
         ErrorCodes.SandboxNotFound or ErrorCodes.FileNotFound or ErrorCodes.ContextNotFound or GatewayErrorCodes.RouteNotFound => StatusCodes.Status404NotFound,
+        GatewayErrorCodes.NodeNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.SandboxNotRunning or ErrorCodes.SandboxExpired or ErrorCodes.SandboxLost => StatusCodes.Status409Conflict,
         ErrorCodes.DirectoryNotEmpty or ErrorCodes.AlreadyExists => StatusCodes.Status409Conflict,
         ErrorCodes.TooLarge => StatusCodes.Status413PayloadTooLarge,
@@ -87,6 +88,7 @@ public static class ProblemTypes
         GatewayErrorCodes.UnsupportedMediaType => "Unsupported media type.",
         GatewayErrorCodes.Unavailable => "The cluster is unavailable.",
         GatewayErrorCodes.Timeout => "The cluster did not answer in time.",
+        GatewayErrorCodes.NodeNotFound => "No such worker node.",
         _ => "An internal error occurred.",
     };
 }

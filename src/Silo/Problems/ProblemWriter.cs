@@ -31,6 +31,7 @@ internal static class ProblemWriter
             problem.Extensions["code"] = code;
         }
 
+        RejectedRequests.Count(http, problem.Status ?? http.Response.StatusCode, problem.Extensions["code"] as string ?? "");
         problem.Instance ??= http.Request.Path;
         problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
         if (http.Request.Path.StartsWithSegments("/api/v2"))

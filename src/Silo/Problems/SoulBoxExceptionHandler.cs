@@ -18,7 +18,7 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
         }
 
         var problem = ToProblem(exception);
-        if (problem.Status >= 500 && exception is not (NoCapacityException or NodeBusyException or SiloUnavailableException or OrleansMessageRejectionException))
+        if (problem.Status >= 500 && exception is not (NoCapacityException or NodeBusyException or NodeDrainingException or SiloUnavailableException or OrleansMessageRejectionException))
         {
             LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path);
         }

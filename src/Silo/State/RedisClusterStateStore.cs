@@ -173,6 +173,7 @@ internal sealed class RedisClusterStateStore(string redis, IOptions<ClusterState
     {
         SandboxEnd.Killed => "killed",
         SandboxEnd.Expired => "expired",
+        SandboxEnd.Drained => "drained",
         _ => "lost",
     };
 
@@ -181,6 +182,7 @@ internal sealed class RedisClusterStateStore(string redis, IOptions<ClusterState
         "killed" => SandboxEnd.Killed,
         "expired" => SandboxEnd.Expired,
         "lost" => SandboxEnd.Lost,
+        "drained" => SandboxEnd.Drained,
         _ => null,
     };
 
