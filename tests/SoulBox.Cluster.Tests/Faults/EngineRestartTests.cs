@@ -33,7 +33,7 @@ public sealed class EngineRestartTests(ITestOutputHelper output)
             };
             await Task.WhenAll(starts);
             var (gateway, worker) = (starts[0].Result, starts[1].Result);
-            await cluster.WaitForWorkersAsync(gateway, 1);
+            await cluster.WaitForWorkersAsync(gateway, worker);
             var api = cluster.Api(gateway);
             await WaitForPoolAsync(engine, worker.NodeName, Warm);
             cluster.Note($"pool of {Warm} running on the test's engine");

@@ -19,8 +19,9 @@ public sealed class GatewayKillTests(ITestOutputHelper output)
             var starts = new[] { cluster.StartGatewayAsync("gw1"), cluster.StartGatewayAsync("gw2"), cluster.StartWorkerAsync("w1"), cluster.StartWorkerAsync("w2") };
             await Task.WhenAll(starts);
             var (first, second) = (starts[0].Result, starts[1].Result);
-            await cluster.WaitForWorkersAsync(first, 2);
-            await cluster.WaitForWorkersAsync(second, 2);
+            var workers = new[] { starts[2].Result, starts[3].Result };
+            await cluster.WaitForWorkersAsync(first, workers);
+            await cluster.WaitForWorkersAsync(second, workers);
             var viaFirst = cluster.Api(first);
 
             // Four sandboxes made through the first gateway, each with state of its own.
@@ -42,7 +43,7 @@ public sealed class GatewayKillTests(ITestOutputHelper output)
             cluster.Note($"{second.NodeName} served all {sandboxes.Count} sandboxes after the kill");
 
             var restarted = await cluster.StartGatewayAsync("gw1");
-            await cluster.WaitForWorkersAsync(restarted, 2);
+            await cluster.WaitForWorkersAsync(restarted, workers);
             var viaRestarted = cluster.Api(restarted);
             Assert.Equal(sandboxes, await viaRestarted.ListIdsAsync());
             await AssertEachAnswersAsync(viaRestarted, sandboxes);

@@ -22,7 +22,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
             var starts = new[] { cluster.StartGatewayAsync("gw"), cluster.StartWorkerAsync("w1"), cluster.StartWorkerAsync("w2") };
             await Task.WhenAll(starts);
             var gateway = starts[0].Result;
-            await cluster.WaitForWorkersAsync(gateway, 2);
+            await cluster.WaitForWorkersAsync(gateway, starts[1].Result, starts[2].Result);
             var api = cluster.Api(gateway);
 
             var sandboxes = new List<string>();
@@ -63,8 +63,8 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
             // Membership recovers: a new sandbox can be placed and a new worker joins and is counted by the gateway.
             var (_, node) = await api.CreateSandboxOrThrowAsync();
             cluster.Note($"new sandbox after the restart on {node}");
-            await cluster.StartWorkerAsync("w3");
-            await cluster.WaitForWorkersAsync(gateway, 3);
+            var third = await cluster.StartWorkerAsync("w3");
+            await cluster.WaitForWorkersAsync(gateway, starts[1].Result, starts[2].Result, third);
             cluster.Note("a third worker joined after the restart");
 
             // No sandbox lost: each still has its state.

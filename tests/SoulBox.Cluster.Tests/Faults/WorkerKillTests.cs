@@ -20,7 +20,7 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
             await cluster.StartRedisAsync();
             var (gatewayStart, doomedStart, survivorStart) = (cluster.StartGatewayAsync("gw"), cluster.StartWorkerAsync("w1"), cluster.StartWorkerAsync("w2"));
             var (gateway, doomed, survivor) = (await gatewayStart, await doomedStart, await survivorStart);
-            await cluster.WaitForWorkersAsync(gateway, 2);
+            await cluster.WaitForWorkersAsync(gateway, doomed, survivor);
             var api = cluster.Api(gateway);
 
             var onDoomed = new List<string>();

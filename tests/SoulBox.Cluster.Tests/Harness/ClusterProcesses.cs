@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
 namespace SoulBox.Cluster.Tests.Harness;
@@ -8,7 +7,7 @@ namespace SoulBox.Cluster.Tests.Harness;
 /// as separate <c>dotnet SoulBox.Silo.dll</c> processes, a unique ClusterId and node names, one API key. Everything it
 /// started is ended at disposal by pid (silos, Redis, extra Docker engines), and every container of its nodes is
 /// removed by the node label. <see cref="RunAsync"/> prints every process's log when the test fails.</summary>
-internal sealed partial class ClusterProcesses : IAsyncDisposable
+internal sealed class ClusterProcesses : IAsyncDisposable
 {
     private readonly ITestOutputHelper _output;
     private readonly List<SiloProcess> _silos = [];
@@ -78,19 +77,21 @@ internal sealed partial class ClusterProcesses : IAsyncDisposable
         return await StartSiloAsync("gateway", $"{Prefix}-{name}", all);
     }
 
-    /// <summary>Waits until <paramref name="gateway"/> is ready and counts exactly <paramref name="workers"/> worker nodes
-    /// (what a client of that gateway can place on).</summary>
-    public async Task WaitForWorkersAsync(SiloProcess gateway, int workers, TimeSpan? limit = null)
+    /// <summary>Waits until <paramref name="gateway"/> is ready and its readiness names every one of
+    /// <paramref name="workers"/> as a worker it can place on (what a client of that gateway can use).</summary>
+    public async Task WaitForWorkersAsync(SiloProcess gateway, params SiloProcess[] workers)
     {
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var limit = TimeSpan.FromSeconds(60);
         var waited = Stopwatch.StartNew();
         var last = "";
-        while (waited.Elapsed < (limit ?? TimeSpan.FromSeconds(60)))
+        while (waited.Elapsed < limit)
         {
             try
             {
-                last = await http.GetStringAsync("/ready");
-                if (WorkerCount().Match(last) is { Success: true } match && int.Parse(match.Groups[1].Value) == workers)
+                using var response = await http.GetAsync("/ready");
+                last = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode && workers.All(w => last.Contains(w.NodeName, StringComparison.Ordinal)))
                 {
                     return;
                 }
@@ -103,7 +104,7 @@ internal sealed partial class ClusterProcesses : IAsyncDisposable
             await Task.Delay(250);
         }
 
-        throw new TimeoutException($"{gateway.NodeName} did not count {workers} worker node(s) within {(limit ?? TimeSpan.FromSeconds(60)).TotalSeconds:F0} s; last /ready: {last}");
+        throw new TimeoutException($"{gateway.NodeName} did not name {string.Join(", ", workers.Select(w => w.NodeName))} as ready workers within {limit.TotalSeconds:F0} s; last /ready: {last}");
     }
 
     public GatewayApi Api(SiloProcess gateway)
@@ -228,7 +229,4 @@ internal sealed partial class ClusterProcesses : IAsyncDisposable
             _output.WriteLine(Redis.Log());
         }
     }
-
-    [GeneratedRegex(@"(\d+) worker node")]
-    private static partial Regex WorkerCount();
 }
