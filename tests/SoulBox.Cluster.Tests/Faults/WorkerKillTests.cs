@@ -64,7 +64,6 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
             await stopCreating.CancelAsync();
             var placements = await creates;
             cluster.Note($"creates after the kill: {string.Join(", ", placements.Select(p => $"{p.At.TotalSeconds:F1}s+{p.Took.TotalSeconds:F1}s {(p.Answer.Ok ? p.Answer.Text("node") : p.Answer.ToString())}"))}");
-            Assert.True(placements.Count >= 2, "too few creates during the measurement");
             Assert.All(placements, p => Assert.True(p.Answer.Ok && p.Answer.Text("node") == survivor.NodeName, $"create {p.At.TotalSeconds:F1} s after the kill: {p.Answer}"));
             cluster.Note($"first create after the kill done {(placements[0].At + placements[0].Took).TotalSeconds:F1} s after it; slowest create {placements.Max(p => p.Took).TotalSeconds:F1} s");
 
@@ -95,7 +94,9 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
     private static async Task<List<(TimeSpan At, TimeSpan Took, ApiAnswer Answer)>> CreateUntilStoppedAsync(GatewayApi api, Stopwatch sinceKill, CancellationToken stop)
     {
         var results = new List<(TimeSpan, TimeSpan, ApiAnswer)>();
-        while (!stop.IsCancellationRequested)
+        // At least four, however long the first ones take (a create may wait for the dead silo's grain directory
+        // range until its death is declared).
+        while (!stop.IsCancellationRequested || results.Count < 4)
         {
             var at = sinceKill.Elapsed;
             var answer = await api.CreateSandboxAsync(CancellationToken.None);
@@ -106,6 +107,7 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
             }
             catch (OperationCanceledException)
             {
+                // Stopped: the rest of the minimum follows without a pause.
             }
         }
 
