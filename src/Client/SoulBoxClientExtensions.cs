@@ -45,6 +45,7 @@ public static class SoulBoxClientExtensions
             }
 
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
+            client.AddOutgoingGrainCallFilter<SoulBox.Grains.SandboxLossFilter>();
             if (options.Redis is { Length: > 0 } redis)
             {
                 client.UseRedisClustering(redis);

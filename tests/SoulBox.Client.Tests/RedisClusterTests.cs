@@ -61,6 +61,54 @@ public sealed class RedisClusterTests
         }
     }
 
+    /// <summary>The cause of the test above failing once: a silo learns that a joining silo is Active a little before it
+    /// learns what grains that silo hosts, and a load query placed in that gap put the newcomer's node grain on the
+    /// asking silo, where Orleans kept routing it: the newcomer stayed invisible to that silo's placement for good.
+    /// A gateway's /ready probe asks for loads exactly like this while workers join.</summary>
+    [Fact]
+    public async Task ASiloAskingForLoadsWhileAnotherJoins_SeesItOnceItIsActive()
+    {
+        var clusterId = $"test-{Guid.NewGuid():N}";
+        var run = Environment.ProcessId;
+        using var first = await StartSiloAsync(clusterId, $"j{run}-a");
+        IHost? second = null;
+        try
+        {
+            var factory = first.Services.GetRequiredService<IGrainFactory>().GetGrain<SoulBox.Grains.ISandboxFactoryGrain>(0);
+            Assert.Equal([$"j{run}-a"], (await factory.GetNodesAsync()).Select(n => n.Node));
+            var joining = StartSiloAsync(clusterId, $"j{run}-b");
+            while (!joining.IsCompleted)
+            {
+                await factory.GetNodesAsync();
+                await Task.Delay(2);
+            }
+
+            second = await joining;
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            string[] seen;
+            do
+            {
+                seen = [.. (await factory.GetNodesAsync()).Select(n => n.Node).Order()];
+                await Task.Delay(20);
+            }
+            while (seen.Length < 2 && waited.Elapsed < TimeSpan.FromSeconds(10));
+
+            Assert.Equal([$"j{run}-a", $"j{run}-b"], seen);
+        }
+        finally
+        {
+            if (second is not null)
+            {
+                await second.StopAsync();
+                second.Dispose();
+            }
+
+            await first.StopAsync();
+            await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
+            await redis.GetDatabase().KeyDeleteAsync($"{SoulBoxCluster.ServiceId}/members/{clusterId}");
+        }
+    }
+
     private static async Task<IHost> StartSiloAsync(string clusterId, string name)
     {
         var builder = Host.CreateApplicationBuilder();

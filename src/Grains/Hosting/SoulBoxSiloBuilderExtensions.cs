@@ -27,12 +27,15 @@ public static class SoulBoxSiloBuilderExtensions
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
         // The default directory deactivates every grain whose entry lived on a silo that leaves, wherever the grain
-        // runs: a gateway's restart would end sandboxes on the workers. This one hands its range over instead.
+        // runs: a gateway's restart would end sandboxes on the workers, and a kill -9 of one worker ended the other
+        // workers' sandboxes whose ids hashed to its partition. This one hands its range over, or recovers it from
+        // every silo after a crash, so a silo's death loses only its own sandboxes.
 #pragma warning disable ORLEANSEXP003
         silo.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
+        silo.AddOutgoingGrainCallFilter<SandboxLossFilter>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<SoulBoxMetrics>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Runtime;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Hosting;
 using SoulBox.Grains.Placement;
@@ -19,6 +20,7 @@ internal sealed class NodeGrain(
     WorkerReadiness readiness,
     NodeDrain drain,
     NodeDrainer drainer,
+    IClusterMembershipService membership,
     IOptions<SandboxOptions> options) : Grain, INodeGrain
 {
     private bool IsThisNode => this.GetPrimaryKeyString() == node.Name;
@@ -27,7 +29,7 @@ internal sealed class NodeGrain(
     {
         if (!IsThisNode)
         {
-            DeactivateOnIdle();
+            LeaveForeignSilo();
             return null;
         }
 
@@ -58,16 +60,33 @@ internal sealed class NodeGrain(
         };
     }
 
-    public Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant) =>
-        Task.FromResult(IsThisNode ? registry.Find(metadata, tenant) : []);
+    public Task<SandboxInfo[]> ListSandboxesAsync(Dictionary<string, string>? metadata, string? tenant)
+    {
+        if (!IsThisNode)
+        {
+            LeaveForeignSilo();
+            return Task.FromResult<SandboxInfo[]>([]);
+        }
 
-    public async Task<TemplateInfo[]> GetTemplatesAsync() =>
-        IsThisNode ? [.. (await templates.GetAsync(CancellationToken.None)).Values] : [];
+        return Task.FromResult(registry.Find(metadata, tenant));
+    }
+
+    public async Task<TemplateInfo[]> GetTemplatesAsync()
+    {
+        if (!IsThisNode)
+        {
+            LeaveForeignSilo();
+            return [];
+        }
+
+        return [.. (await templates.GetAsync(CancellationToken.None)).Values];
+    }
 
     public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         if (!IsThisNode)
         {
+            LeaveForeignSilo();
             throw new NoCapacityException($"Node '{this.GetPrimaryKeyString()}' is not in the cluster.");
         }
 
@@ -90,7 +109,24 @@ internal sealed class NodeGrain(
 
     private DrainStatus? NotHere()
     {
-        DeactivateOnIdle();
+        LeaveForeignSilo();
         return null;
+    }
+
+    /// <summary>This activation is on another node's silo: placement put it here while its node was out of the cluster
+    /// (or not yet known to host node grains). Orleans keeps sending the key to this silo after a deactivation, so
+    /// once the node is an Active member the activation migrates instead: migration asks placement again and moves
+    /// every caller's route to the node. A node restarted under its name would otherwise stay invisible here.</summary>
+    private void LeaveForeignSilo()
+    {
+        var key = this.GetPrimaryKeyString();
+        if (membership.CurrentSnapshot.Members.Values.Any(m => m.Name == key && m.Status == SiloStatus.Active))
+        {
+            MigrateOnIdle();
+        }
+        else
+        {
+            DeactivateOnIdle();
+        }
     }
 }

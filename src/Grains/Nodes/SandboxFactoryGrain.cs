@@ -14,6 +14,11 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     /// <summary>Draining nodes a create may meet before the caller is told (503, Retry-After).</summary>
     private const int MaxReplacements = 3;
     private static readonly TimeSpan LoadCacheLifetime = TimeSpan.FromMilliseconds(500);
+    private const int MaxPlacements = 3;
+    // A node that did not answer is not asked again for this long while membership stays the same: a killed worker is
+    // Active until the cluster declares it dead (seconds), and asking it on every refresh made each create wait for it.
+    private static readonly TimeSpan SilentNodeSkip = TimeSpan.FromSeconds(10);
+    private readonly Dictionary<string, (MembershipVersion Membership, long At)> _silent = [];
     private NodeLoad[]? _loads;
     private long _loadsAt;
     private MembershipVersion _loadsMembership = MembershipVersion.MinValue;
@@ -27,7 +32,7 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         }
 
         List<string> draining = [];
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             var node = await PickNodeAsync(template, forSandbox: true, draining);
             var id = SandboxIds.New(node.Node);
@@ -42,6 +47,15 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
                 // the sandbox elsewhere, and drop the cached loads so the next create sees the drain too.
                 LogReplaced(id, node.Node);
                 draining.Add(node.Node);
+                _loads = null;
+            }
+            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or NoCapacityException && attempt < MaxPlacements)
+            {
+                // The node died since its load was read (loads are cached briefly; membership takes seconds to say so),
+                // the grain directory was between owners, or the node lost its engine or filled up: nothing was
+                // created, so place again from fresh loads (a dead node does not answer for its load and drops out,
+                // a node without an engine offers no template).
+                LogNodeSilent(node.Node, e.Message);
                 _loads = null;
             }
         }
@@ -88,21 +102,32 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
         var names = snapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active && SandboxIds.IsValidNodeName(m.Name))
             .Select(m => m.Name)
-            .Distinct();
-        var answers = await Task.WhenAll(names.Select(AskAsync));
+            .Distinct()
+            .Where(name => !_silent.TryGetValue(name, out var silent)
+                || silent.Membership != snapshot.Version
+                || Environment.TickCount64 - silent.At >= SilentNodeSkip.TotalMilliseconds);
+        var answers = await Task.WhenAll(names.Select(name => AskAsync(name, snapshot.Version)));
         _loadsAt = Environment.TickCount64;
         _loadsMembership = snapshot.Version;
         return _loads = [.. answers.OfType<NodeLoad>()];
     }
 
-    private async Task<NodeLoad?> AskAsync(string node)
+    private async Task<NodeLoad?> AskAsync(string node, MembershipVersion membershipVersion)
     {
         try
         {
-            return await GrainFactory.GetGrain<INodeGrain>(node).GetLoadAsync().WaitAsync(NodeAnswerTimeout);
+            var load = await GrainFactory.GetGrain<INodeGrain>(node).GetLoadAsync().WaitAsync(NodeAnswerTimeout);
+            _silent.Remove(node);
+            return load;
         }
-        catch (Exception e) when (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // One node failing to answer (dead, slow, or an error of its own) must not fail placement on all the others.
+            if (e is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+            {
+                _silent[node] = (membershipVersion, Environment.TickCount64);
+            }
+
             LogNodeSilent(node, e.Message);
             return null;
         }

@@ -117,6 +117,20 @@ internal sealed partial class SandboxGrain(
 
     private async Task<(ContainerHandle, AgentConnection)> StartContainerAsync(SandboxCreateOptions request, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await StartContainerCoreAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            // The engine's socket refused or dropped the call (engine restarting or down): a node without an engine has
+            // no capacity, which the caller can retry elsewhere (503), not an internal error.
+            throw new NoCapacityException($"Node '{node.Name}' cannot reach its Docker engine ({e.Message}).");
+        }
+    }
+
+    private async Task<(ContainerHandle, AgentConnection)> StartContainerCoreAsync(SandboxCreateOptions request, CancellationToken cancellationToken)
+    {
         var started = await ConnectedContainer.StartAsync(runtime, new ContainerSpec
         {
             Template = request.Template,
