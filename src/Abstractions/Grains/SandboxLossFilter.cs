@@ -9,7 +9,9 @@ namespace SoulBox.Grains;
 /// the failed call asks the sandbox again, with a read that is safe to repeat, until membership decides: once the node
 /// is declared dead the sandbox activates off its node and answers "lost", which the caller then gets
 /// (<see cref="SandboxLostException"/>, HTTP 409 sandbox_lost); if the node answers again it was a blip and the
-/// original error stands (the call's effect is unknown, so it is not repeated). Asking gives up after
+/// original error stands (the call's effect is unknown, so it is not repeated). A call that could not even be
+/// addressed while a dead silo's grain directory range had no owner yet fails with a cancellation; it is treated the
+/// same way, and a read of the sandbox's info gets its answer once the directory has recovered. Asking gives up after
 /// <see cref="VerdictWait"/>, longer than any membership timeout SoulBox configures. Installed on silos (the HTTP
 /// gateway's calls) and on the .NET client.</summary>
 public sealed class SandboxLossFilter(IGrainFactory grains) : IOutgoingGrainCallFilter
@@ -37,19 +39,28 @@ public sealed class SandboxLossFilter(IGrainFactory grains) : IOutgoingGrainCall
         {
             await context.Invoke();
         }
-        catch (Exception e) when (IsUnreachable(e))
+        catch (Exception e) when (IsUnreachable(e) || e is OperationCanceledException && !CallerCancelled(context))
         {
             var sandboxId = context.TargetId.Key.ToString() ?? "";
-            if (await IsLostAsync(sandboxId) is { } reason)
+            var (info, lostReason) = await AwaitVerdictAsync(sandboxId);
+            if (lostReason is not null)
             {
-                throw new SandboxLostException(sandboxId, reason);
+                throw new SandboxLostException(sandboxId, lostReason);
+            }
+
+            // A read that failed before reaching the sandbox (its grain directory range was between owners while a
+            // silo died) has its answer now; any other call's effect is unknown, so its error stands.
+            if (info is not null && context.InterfaceMethod?.Name == nameof(ISandboxGrain.GetInfoAsync))
+            {
+                context.Result = info;
+                return;
             }
 
             throw;
         }
     }
 
-    private async Task<string?> IsLostAsync(string sandboxId)
+    private async Task<(SandboxInfo? Info, string? LostReason)> AwaitVerdictAsync(string sandboxId)
     {
         Asking.Value = true;
         var sandbox = grains.GetGrain<ISandboxGrain>(sandboxId);
@@ -58,25 +69,38 @@ public sealed class SandboxLossFilter(IGrainFactory grains) : IOutgoingGrainCall
         {
             try
             {
-                await sandbox.GetInfoAsync().WaitAsync(AskTimeout);
-                return null;
+                return (await sandbox.GetInfoAsync().WaitAsync(AskTimeout), null);
             }
             catch (SandboxLostException lost)
             {
-                return lost.Message.Split(": ", 2) is [_, var reason] ? reason : "its node left the cluster";
+                return (null, lost.Message.Split(": ", 2) is [_, var reason] ? reason : "its node left the cluster");
             }
-            catch (Exception e) when (IsUnreachable(e) || e is TimeoutException)
+            catch (Exception e) when (IsUnreachable(e) || e is TimeoutException or OperationCanceledException)
             {
                 await Task.Delay(AskEvery);
             }
             catch (SoulBoxException)
             {
                 // Killed, expired, not found: the sandbox's own answer, not the node's absence; the call's error stands.
-                return null;
+                return (null, null);
             }
         }
 
-        return null;
+        return (null, null);
+    }
+
+    /// <summary>Whether the call was cancelled by its caller (then its cancellation is the answer, not a fault).</summary>
+    private static bool CallerCancelled(IOutgoingGrainCallContext context)
+    {
+        for (var i = 0; i < context.Request.GetArgumentCount(); i++)
+        {
+            if (context.Request.GetArgument(i) is CancellationToken { IsCancellationRequested: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsUnreachable(Exception e) => e is SiloUnavailableException or OrleansMessageRejectionException;
