@@ -96,7 +96,7 @@ public sealed class DrainTests
             var text = await call.Content.ReadAsStringAsync();
             if (call.StatusCode != HttpStatusCode.OK)
             {
-                Assert.True(call.StatusCode == HttpStatusCode.Conflict, $"Expected 409 after the deadline but got {(int)call.StatusCode}: {text}\n{worker.Tail()}");
+                Assert.True(call.StatusCode == HttpStatusCode.Conflict, $"Expected 409 after the deadline but got {(int)call.StatusCode}: {text}\n{worker.Tail()}\ngateway:\n{gateway.Tail()}");
                 Assert.Contains("drained", text);
                 break;
             }
@@ -111,6 +111,12 @@ public sealed class DrainTests
         Assert.True(worker.ExitCode == 0, $"The worker exited with {worker.ExitCode}:\n{worker.Tail()}");
         Assert.Contains("is draining (admin)", worker.Output);
         Assert.Equal("", await DockerAsync("ps", "-aq", "--filter", $"label=soulbox.node={name}"));
+
+        // With its worker gone no silo may host the sandbox's grain any more; its owner still hears how it ended.
+        using var after = await tenant.PostAsJsonAsync($"/v1/sandboxes/{id}/code", new { code = "1 + 1" });
+        var afterText = await after.Content.ReadAsStringAsync();
+        Assert.True(after.StatusCode == HttpStatusCode.Conflict, $"After the worker exited: {(int)after.StatusCode} {afterText}\ngateway:\n{gateway.Tail()}");
+        Assert.Contains("drained", afterText);
     }
 
     private static DrainNodeProcess StartWorker(string name, DrainRedis redis, int deadlineSeconds) =>

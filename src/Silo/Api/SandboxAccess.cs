@@ -56,6 +56,20 @@ internal sealed partial class SandboxAccess(
         return OwnerOf(info) == tenant ? grain : throw new SandboxNotFoundException(sandboxId);
     }
 
+    /// <summary>What a sandbox call that failed below SoulBox (Orleans could not place or reach the grain: its worker
+    /// was stopping after a drain, or had just died) means for <paramref name="tenant"/>: the sandbox's recorded end
+    /// when the cluster state has one and the caller owns it, else null (the original error stands).</summary>
+    public async ValueTask<SoulBoxException?> ExplainFailureAsync(string sandboxId, string tenant)
+    {
+        if (SandboxIds.NodeOf(sandboxId) is null)
+        {
+            return null;
+        }
+
+        var stored = await FindStoredAsync(sandboxId);
+        return stored is { Ended: { } ended } && (stored.Tenant ?? AuthOptions.DefaultTenant) == tenant ? ended.ToException(sandboxId) : null;
+    }
+
     /// <summary>Sandboxes created by the .NET client carry no tenant; they belong to the default tenant.</summary>
     public static string OwnerOf(SandboxInfo info) => info.Tenant ?? AuthOptions.DefaultTenant;
 

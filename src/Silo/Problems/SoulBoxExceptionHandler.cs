@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using SoulBox.Silo.Api;
 using SoulBox.Silo.Auth;
 
 namespace SoulBox.Silo.Problems;
@@ -15,6 +16,15 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
         {
             return true; // The caller is gone; nobody reads an answer.
+        }
+
+        if (exception is not SoulBoxException && SandboxIdOf(httpContext) is { } sandboxId
+            && httpContext.RequestServices.GetService<SandboxAccess>() is { } access
+            && httpContext.User.FindFirst(ApiKeyAuthenticationHandler.TenantClaim)?.Value is { } tenant)
+        {
+            // A sandbox whose worker stopped after ending it (a drain's deadline) or died can fail below SoulBox (no silo
+            // may host its grain any more); its owner should hear how it ended, as from a live worker, not a 500.
+            exception = await access.ExplainFailureAsync(sandboxId, tenant) ?? exception;
         }
 
         var problem = ToProblem(exception);
@@ -35,6 +45,11 @@ internal sealed partial class SoulBoxExceptionHandler(ILogger<SoulBoxExceptionHa
 
         return await ProblemWriter.WriteAsync(httpContext, problem, exception);
     }
+
+    /// <summary>The sandbox id of the failed request's route; the exception handler middleware clears the route values
+    /// before handlers run, and keeps them on its feature.</summary>
+    private static string? SandboxIdOf(HttpContext httpContext) =>
+        httpContext.Features.Get<IExceptionHandlerFeature>()?.RouteValues?["id"] as string;
 
     /// <summary>A tenant at its sandbox limit is told to come back after this many seconds (sandboxes end by
     /// kill or expiry, which the gateway cannot predict; a short wait is an honest guess).</summary>
