@@ -49,8 +49,12 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
                 draining.Add(node.Node);
                 _loads = null;
             }
-            catch (Exception e) when (e is SiloUnavailableException or OrleansMessageRejectionException or NoCapacityException && attempt < MaxPlacements)
+            catch (Exception e) when ((e is SiloUnavailableException or OrleansMessageRejectionException or NoCapacityException
+                || e is OperationCanceledException && !cancellationToken.IsCancellationRequested) && attempt < MaxPlacements)
             {
+                // An OperationCanceledException the caller did not ask for is Orleans failing to address the new id: its
+                // grain directory range belonged to a silo that just died and has no owner yet (the message was never
+                // sent). Another id, in all likelihood in another range, gets through.
                 // The node died since its load was read (loads are cached briefly; membership takes seconds to say so),
                 // the grain directory was between owners, or the node lost its engine or filled up: nothing was
                 // created, so place again from fresh loads (a dead node does not answer for its load and drops out,
