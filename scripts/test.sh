@@ -49,15 +49,25 @@ done
 ls artifacts/packages
 # One test project at a time: the integration suites each start silos and containers on the
 # same Docker engine, and on a 2-core machine running them side by side only makes all slower.
+# Each project's console output is also kept in artifacts/test-logs, so the summary at the end can name the
+# failed tests with their messages: a CI log is often read only from its tail.
 failed=()
+logs=artifacts/test-logs
+rm -rf "$logs" && mkdir -p "$logs"
 for project in tests/*/*.csproj; do
     step "dotnet test $project"
-    if ! dotnet test "$project" -c Release --no-build --logger "console;verbosity=normal" "$@"; then
+    log="$logs/$(basename "$project" .csproj).log"
+    if ! dotnet test "$project" -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"; then
         failed+=("$project")
     fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
+    for project in "${failed[@]}"; do
+        step "failed in $project"
+        # A failed test prints "  Failed <name> [time]", then its message and stack trace.
+        grep -E -A 14 '^\s+Failed [A-Za-z]' "$logs/$(basename "$project" .csproj).log" | cut -c1-400 || true
+    done
     step "FAILED: ${failed[*]}"
     exit 1
 fi
