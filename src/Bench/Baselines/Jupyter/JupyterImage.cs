@@ -48,8 +48,31 @@ internal static class JupyterImage
         }
 
         progress.Phase($"building {Tag} from {ContextDirectory} ({(have is null ? "missing" : "its sources or base changed since it was built")}); docker build output follows");
+        var oldId = await ImageIdAsync(docker, Tag, cancellationToken);
         var error = await BuildAsync(context, want, progress, cancellationToken);
-        return error is null ? null : $"building {Tag} failed ({error}); {how}";
+        if (error is not null)
+        {
+            return $"building {Tag} failed ({error}); {how}";
+        }
+
+        if (oldId is not null && oldId != await ImageIdAsync(docker, Tag, cancellationToken))
+        {
+            await RemoveQuietlyAsync(docker, oldId);
+        }
+
+        return null;
+    }
+
+    /// <summary>Drops the image a rebuild replaced (as scripts/setup.sh does); refused harmlessly while a container uses it.</summary>
+    private static async Task RemoveQuietlyAsync(DockerClient docker, string imageId)
+    {
+        try
+        {
+            await docker.Images.DeleteImageAsync(imageId, new Docker.DotNet.Models.ImageDeleteParameters());
+        }
+        catch (DockerApiException)
+        {
+        }
     }
 
     /// <summary>Hash of the build context (relative paths and contents) and the base image's id: a rebuilt base
