@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using SoulBox.Bench.Baselines.Jupyter;
 
@@ -58,5 +60,51 @@ public sealed class JupyterProtocolTests
     public void Check_NamesTheErrorKindTheLatencyRecorderCounts(string status, string stdout, string? error, string? expected)
     {
         Assert.Equal(expected, new JupyterReply(status, stdout, "", error).Check("55"));
+    }
+
+    [Fact]
+    public async Task Kernel_SendsACellPerLineAndOpensANewConnectionAfterOneIsCut()
+    {
+        // A fake driver on a Unix socket: answers the first connection's one cell, then hangs up; answers again
+        // on the next connection. No container: the bench side of the socket protocol alone.
+        var directory = Directory.CreateTempSubdirectory("soulbox-kernel-");
+        try
+        {
+            var kernel = new JupyterKernel("fake", directory.FullName);
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(kernel.SocketPath));
+            listener.Listen(2);
+            var received = new List<string>();
+            var driver = Task.Run(async () =>
+            {
+                for (var connection = 0; connection < 2; connection++)
+                {
+                    using var socket = await listener.AcceptAsync();
+                    using var stream = new NetworkStream(socket);
+                    using var reader = new StreamReader(stream, Encoding.UTF8);
+                    var line = await reader.ReadLineAsync();
+                    received.Add(JsonDocument.Parse(line!).RootElement.GetProperty("code").GetString()!);
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes($$"""{"status": "ok", "stdout": "{{connection}}\n", "stderr": "", "error": null}""" + "\n"));
+                }
+            });
+
+            await using (kernel)
+            {
+                await kernel.ConnectAsync(CancellationToken.None);
+                var first = await kernel.ExecuteAsync("print(0)", CancellationToken.None);
+                await Assert.ThrowsAsync<IOException>(() => kernel.ExecuteAsync("print(1)", CancellationToken.None));
+                var second = await kernel.ExecuteAsync("print(1)", CancellationToken.None);
+
+                Assert.Equal("0\n", first.Stdout);
+                Assert.Equal("1\n", second.Stdout);
+            }
+
+            await driver;
+            Assert.Equal(["print(0)", "print(1)"], received);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 }

@@ -17,9 +17,7 @@ internal sealed class JupyterKernel(string containerId, string directory) : IAsy
 
     public string ContainerId => containerId;
 
-    /// <summary>Host directory holding this kernel's ZeroMQ ipc sockets, connection file and the driver's socket.</summary>
-    public string Directory => directory;
-
+    /// <summary>The driver's socket, in the host directory that also holds the kernel's ZeroMQ ipc sockets.</summary>
     public string SocketPath => Path.Combine(directory, SocketName);
 
     /// <summary>Connects once the driver's socket exists (the driver creates it only after the kernel answered).</summary>
@@ -49,18 +47,20 @@ internal sealed class JupyterKernel(string containerId, string directory) : IAsy
         {
             if (_writer is null || _reader is null)
             {
-                throw new InvalidOperationException("the kernel driver is not connected");
+                // Dropped after a cancelled request (its late reply went to the old connection): start afresh.
+                await ConnectAsync(cancellationToken);
             }
 
-            await _writer.WriteAsync(JupyterProtocol.Request(code).AsMemory(), cancellationToken);
+            await _writer!.WriteAsync(JupyterProtocol.Request(code).AsMemory(), cancellationToken);
             await _writer.FlushAsync(cancellationToken);
-            var line = await _reader.ReadLineAsync(cancellationToken)
+            var line = await _reader!.ReadLineAsync(cancellationToken)
                 ?? throw new IOException("the kernel driver closed the connection");
             return JupyterProtocol.ParseReply(line);
         }
-        catch (OperationCanceledException)
+        catch
         {
-            // A half-read reply would pair the next request with this one's answer: drop the connection.
+            // Cancelled, cut or garbled mid-reply: a half-read reply would pair the next request with this one's
+            // answer, so drop the connection (the next request opens a new one).
             await DisposeConnectionAsync();
             throw;
         }
