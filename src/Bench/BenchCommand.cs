@@ -103,6 +103,12 @@ internal static class BenchCommand
 
     private static void PrintSummary(Progress progress, BenchResults results, RegressionReport? regression, string output)
     {
+        progress.Phase("summary");
+        foreach (var line in results.Summary)
+        {
+            progress.Info(line);
+        }
+
         progress.Phase("goals on this machine");
         foreach (var goal in results.Goals)
         {

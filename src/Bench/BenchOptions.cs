@@ -29,6 +29,10 @@ internal sealed class BenchOptions
     public int BaselineIterations { get; private set; } = 20;
     public string[] Languages { get; private set; } = [SoulBox.Languages.Python, SoulBox.Languages.JavaScript, SoulBox.Languages.Go, SoulBox.Languages.Java];
     public bool Baselines { get; private set; } = true;
+    /// <summary>Measure the Jupyter kernel baseline beside the warm and throughput scenarios when its image is built (default true).</summary>
+    public bool Jupyter { get; private set; } = true;
+    /// <summary>Build (or rebuild) the bench-only image soulbox/bench-jupyter first when it is missing (default false).</summary>
+    public bool BuildJupyter { get; private set; }
     public string? BaselineFile { get; private set; }
     public string? OutputDirectory { get; private set; }
     public Dictionary<string, string> NodeEnv { get; } = [];
@@ -115,6 +119,12 @@ internal sealed class BenchOptions
                 case "--no-baselines":
                     options.Baselines = false;
                     break;
+                case "--no-jupyter":
+                    options.Jupyter = false;
+                    break;
+                case SoulBox.Bench.Baselines.Jupyter.JupyterImage.BuildOption:
+                    options.BuildJupyter = true;
+                    break;
                 case "--baseline":
                     options.BaselineFile = Value();
                     break;
@@ -156,6 +166,7 @@ internal sealed class BenchOptions
         ["baselineIterations"] = BaselineIterations.ToString(CultureInfo.InvariantCulture),
         ["languages"] = string.Join(",", Languages),
         ["baselines"] = Baselines.ToString(),
+        ["jupyter"] = Jupyter.ToString(),
     };
 
     public static readonly string Usage = $$"""
@@ -164,6 +175,7 @@ internal sealed class BenchOptions
           dotnet run -c Release --project src/Bench -- [all|SCENARIO[,SCENARIO...]] [options]
           dotnet run -c Release --project src/Bench -- capacity --target-rps N [--results FILE]
                                                      [--price-per-core-hour X --price-per-gb-hour Y]
+          dotnet run -c Release --project src/Bench -- --compare BEFORE.json AFTER.json [--out FILE.md]
         {{Scale.ScaleOptions.Usage}}
 
         Scenarios: coldstart, warm, throughput (also gives the memory table), cpu, languages, gateway, pool.
@@ -180,7 +192,9 @@ internal sealed class BenchOptions
           --warmup S --window S   warm-up and measurement window per level (default 3 s and 10 s)
           --iterations N          cold starts measured (default 30)
           --languages L,...       languages of the per-language table (default all four)
-          --no-baselines          skip the Docker baselines
+          --no-baselines          skip the Docker and Jupyter kernel baselines
+          --no-jupyter            skip the Jupyter kernel baseline (measured when soulbox/bench-jupyter is built)
+          --build-jupyter         build the bench-only image soulbox/bench-jupyter first if missing (~1-2 min)
           --baseline FILE         compare with an earlier results.json; exit 3 on a regression
           --out DIR               results directory (default bench-results/<timestamp>)
           --node-env KEY=VALUE    extra environment for the node the bench starts (e.g. DOTNET_gcServer=0)

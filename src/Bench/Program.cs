@@ -11,6 +11,7 @@ try
     return args[0] switch
     {
         "capacity" => CapacityCommand.Run(args[1..]),
+        "--compare" or "compare" => CompareCommand.Run(args[1..]),
         "scale" => await SoulBox.Bench.Scale.ScaleCommand.RunAsync(args),
         _ => await BenchCommand.RunAsync(args),
     };

@@ -12,6 +12,7 @@ public sealed class QuickRunTests
 {
     private static readonly string[] ReportSections =
     [
+        "## Summary",
         "## Goals on this",
         "## Cold start: create a sandbox and run `print('Hello World')`",
         "## Warm execution: `print('Hello World')` in an existing sandbox",
@@ -105,5 +106,19 @@ public sealed class QuickRunTests
         Assert.Contains(results.Stages, s => s.Scenario == "warm");
         Assert.Contains("warm.soulbox-client.hello.p95_ms", results.Metrics.Keys);
         Assert.Contains("memory.idle_node_rss_mb", results.Metrics.Keys);
+        Assert.Contains(results.Summary, l => l.StartsWith("CPU per request at the top throughput level via client", StringComparison.Ordinal));
+
+        // The Jupyter kernel baseline needs a bench-only image CI does not build: measured beside SoulBox when the
+        // image is there, else a "not available" note that says how to build it, never a failed run.
+        if (results.Series.Any(s => s.System == "jupyter-kernel"))
+        {
+            Assert.Contains(results.Throughput, t => t is { System: "jupyter-kernel", Users: 10, Rps: > 0 });
+            Assert.Contains(results.Summary, l => l.Contains("SoulBox ÷ kernel", StringComparison.Ordinal));
+        }
+        else
+        {
+            var skipped = Assert.Single(results.Skipped, s => s.Scenario == "Jupyter kernel baseline");
+            Assert.Contains("--build-jupyter", skipped.Reason, StringComparison.Ordinal);
+        }
     }
 }

@@ -27,6 +27,8 @@ internal sealed record ResourceSummary
     public double EngineCpuSeconds { get; init; }
     public double MachineBusyCpuSeconds { get; init; }
     public double SandboxCpuSeconds { get; init; }
+    /// <summary>CPU seconds of the bench process (the load generator) in the window.</summary>
+    public double BenchCpuSeconds { get; init; }
 
     public double TotalMemoryPeakMb => SiloRssPeakMb + SandboxMemoryPeakMb;
     public double TotalMemoryMeanMb => SiloRssMeanMb + SandboxMemoryMeanMb;
@@ -157,6 +159,7 @@ internal sealed class ResourceSampler
             BenchCpuPercent = 100 * benchSeconds / (seconds * cores),
             SandboxCpuPercent = 100 * sandboxSeconds / (seconds * cores),
             SandboxCpuSeconds = sandboxSeconds,
+            BenchCpuSeconds = benchSeconds,
             SiloCpuSeconds = siloSeconds,
             EngineCpuSeconds = engineSeconds,
             MachineBusyCpuSeconds = busy / TicksPerSecond,

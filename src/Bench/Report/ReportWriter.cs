@@ -63,6 +63,7 @@ internal static class ReportWriter
         }
 
         md.AppendLine();
+        Summary(md, r);
         Goals(md, r);
         ColdStart(md, r);
         Warm(md, r);
@@ -84,6 +85,23 @@ internal static class ReportWriter
 
         md.AppendLine(C, $"Raw figures: [{ResultsFile}]({ResultsFile}). Options: {string.Join(", ", run.Options.Select(o => $"{o.Key}={o.Value}"))}.");
         return md.ToString();
+    }
+
+    private static void Summary(StringBuilder md, BenchResults r)
+    {
+        md.AppendLine("## Summary");
+        md.AppendLine();
+        foreach (var line in r.Summary)
+        {
+            md.AppendLine(C, $"* {line}");
+        }
+
+        if (r.Summary.Count == 0)
+        {
+            md.AppendLine("* No throughput level measured (the summary needs the throughput scenario).");
+        }
+
+        md.AppendLine();
     }
 
     private static void Goals(StringBuilder md, BenchResults r)
@@ -128,20 +146,30 @@ internal static class ReportWriter
     {
         md.AppendLine("## Warm execution: `print('Hello World')` in an existing sandbox");
         md.AppendLine();
-        md.AppendLine("| System | n | Mean ms | P50 ms | P95 ms | P99 ms | Max ms | Errors | docker exec ÷ this (P50) |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| System | n | Mean ms | P50 ms | P95 ms | P99 ms | Max ms | Errors | docker exec ÷ this (P50) | Jupyter kernel ÷ this (P50) |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         var exec = Analysis.Series(r, "warm", BenchRunner.DockerExec);
-        foreach (var s in r.Series.Where(s => s.Scenario == "warm").OrderBy(s => s.System == BenchRunner.DockerExec ? 1 : 0))
+        var kernel = Analysis.Series(r, "warm", BenchRunner.JupyterKernel);
+        foreach (var s in r.Series.Where(s => s.Scenario == "warm").OrderBy(s => Order(s.System)))
         {
-            var name = s.System == BenchRunner.DockerExec ? "docker exec here (warm container)" : $"SoulBox here ({Transport(s.System)})";
-            md.AppendLine(C, $"| {name} | {s.Latency.Count} | {F(s.Latency.MeanMs)} | {F(s.Latency.P50Ms)} | {F(s.Latency.P95Ms)} | {F(s.Latency.P99Ms)} | {F(s.Latency.MaxMs)} | {Errors(s.Latency)} | {Ratio(exec?.Latency.P50Ms, s.Latency.P50Ms)} |");
+            var name = s.System switch
+            {
+                BenchRunner.DockerExec => "docker exec here (warm container)",
+                BenchRunner.JupyterKernel => "Jupyter kernel here (jupyter_client → ipykernel, ZeroMQ ipc)",
+                _ => $"SoulBox here ({Transport(s.System)})",
+            };
+            md.AppendLine(C, $"| {name} | {s.Latency.Count} | {F(s.Latency.MeanMs)} | {F(s.Latency.P50Ms)} | {F(s.Latency.P95Ms)} | {F(s.Latency.P99Ms)} | {F(s.Latency.MaxMs)} | {Errors(s.Latency)} | {Ratio(exec?.Latency.P50Ms, s.Latency.P50Ms)} | {Ratio(kernel?.Latency.P50Ms, s.Latency.P50Ms, "F2")} |");
         }
 
         if (!r.Series.Any(s => s.Scenario == "warm"))
         {
-            md.AppendLine("| SoulBox here | not measured (scenario not selected) | | | | | | | |");
+            md.AppendLine("| SoulBox here | not measured (scenario not selected) | | | | | | | | |");
         }
 
+        md.AppendLine();
+        md.AppendLine("The Jupyter kernel baseline runs ipykernel with jupyter_client beside it in one container (soulbox/bench-jupyter, `--network none`, 512 MiB, one CPU), "
+            + "the ZeroMQ ipc sockets in a host directory mounted at /ipc; the bench sends each cell to the client over a Unix socket there. "
+            + "It leaves out a gateway's HTTP/WebSocket layer, so it is a lower bound for a hosted code interpreter such as E2B's.");
         md.AppendLine();
     }
 
@@ -157,10 +185,10 @@ internal static class ReportWriter
             md.Append(C, $" {Name(s)} req/s | {Name(s)} P50 / P95 / P99 ms | {Name(s)} errors |");
         }
 
-        md.AppendLine(" SoulBox ÷ docker exec | SoulBox ÷ docker run |");
+        md.AppendLine(" SoulBox ÷ docker exec | SoulBox ÷ docker run | SoulBox ÷ Jupyter kernel |");
         md.Append("|---|---|");
         md.Append(string.Concat(systems.Select(_ => "---|---|---|")));
-        md.AppendLine("---|---|");
+        md.AppendLine("---|---|---|");
         foreach (var users in levels)
         {
             md.Append(C, $"| {users} | {(Published.ThroughputByUsers.TryGetValue(users, out var p) ? p.ToString("N0", C) : "")} |");
@@ -171,13 +199,13 @@ internal static class ReportWriter
             }
 
             var soulbox = Analysis.Throughput(r, "soulbox-client", users) ?? Analysis.Throughput(r, "soulbox-http", users);
-            md.AppendLine(C, $" {Ratio(soulbox?.Rps, Analysis.Throughput(r, BenchRunner.DockerExec, users)?.Rps)} | {Ratio(soulbox?.Rps, Analysis.Throughput(r, BenchRunner.DockerRun, users)?.Rps)} |");
+            md.AppendLine(C, $" {Ratio(soulbox?.Rps, Analysis.Throughput(r, BenchRunner.DockerExec, users)?.Rps)} | {Ratio(soulbox?.Rps, Analysis.Throughput(r, BenchRunner.DockerRun, users)?.Rps)} | {Ratio(soulbox?.Rps, Analysis.Throughput(r, BenchRunner.JupyterKernel, users)?.Rps, "F2")} |");
         }
 
         md.AppendLine();
         md.AppendLine("\"—\": level not measured in this run (see --users / --baseline-users). Sandboxes per level: " +
             string.Join(", ", r.Throughput.Where(t => t.System.StartsWith(BenchRunner.SoulBoxPrefix, StringComparison.Ordinal)).Select(t => $"{t.Users} users → {t.Sandboxes}").Distinct()) +
-            "; the Docker exec baseline execs into one warm container, docker run starts a container per request.");
+            "; the Docker exec baseline execs into one warm container, docker run starts a container per request; the Jupyter kernel baseline runs one kernel per user up to the same sandbox count (above it users share kernels round-robin and queue, one cell at a time per kernel).");
         md.AppendLine();
     }
 
@@ -198,6 +226,10 @@ internal static class ReportWriter
         }
 
         md.AppendLine(C, $"| idle warm Python sandbox (one container) | 32 | | {F(r.IdleSandboxMb > 0 ? r.IdleSandboxMb : null)} | | | |");
+        if (r.IdleJupyterKernelMb > 0)
+        {
+            md.AppendLine(C, $"| warm Jupyter kernel baseline (one container: kernel + client) | | | {F(r.IdleJupyterKernelMb)} | | | |");
+        }
         md.AppendLine();
     }
 
@@ -285,15 +317,17 @@ internal static class ReportWriter
 
         md.AppendLine("CPU per throughput window (% of the machine) and CPU cost per request (ms of one core):");
         md.AppendLine();
-        md.AppendLine("| System | Users | req/s | Machine % | Silo % | Sandboxes % | Docker engine % | Load generator % | Other % | Silo ms/req | Sandboxes ms/req | Engine ms/req |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| System | Users | req/s | Machine % | Silo % | Sandboxes % | Docker engine % | Load generator % | Other % | Silo ms/req | Sandboxes ms/req | Silo + sandboxes ms/req | Engine ms/req |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var t in windows)
         {
             var res = t.Resources!;
-            double PerRequest(double seconds) => seconds * 1000 / (t.Rps * res.WindowSeconds);
-            md.AppendLine(C, $"| {Name(t.System)} | {t.Users} | {t.Rps:N0} | {F(res.MachineCpuPercent)} | {F(res.SiloCpuPercent)} | {F(res.SandboxCpuPercent)} | {F(res.EngineCpuPercent)} | {F(res.BenchCpuPercent)} | {F(res.OtherCpuPercent)} | {F(PerRequest(res.SiloCpuSeconds))} | {F(PerRequest(res.SandboxCpuSeconds))} | {F(PerRequest(res.EngineCpuSeconds))} |");
+            var cpu = Analysis.CpuPerRequestOf(t);
+            md.AppendLine(C, $"| {Name(t.System)} | {t.Users} | {t.Rps:N0} | {F(res.MachineCpuPercent)} | {F(res.SiloCpuPercent)} | {F(res.SandboxCpuPercent)} | {F(res.EngineCpuPercent)} | {F(res.BenchCpuPercent)} | {F(res.OtherCpuPercent)} | {F(cpu?.SiloMs)} | {F(cpu?.SandboxMs)} | {F(cpu?.SystemMs)} | {F(cpu?.EngineMs)} |");
         }
 
+        md.AppendLine();
+        md.AppendLine("For the Jupyter kernel, Sandboxes = its containers (kernel + jupyter_client); it has no silo.");
         md.AppendLine();
     }
 
@@ -368,9 +402,10 @@ internal static class ReportWriter
     {
         "soulbox-client" => 0,
         "soulbox-http" => 1,
-        BenchRunner.DockerExec => 2,
-        BenchRunner.DockerRun => 3,
-        _ => 4,
+        BenchRunner.JupyterKernel => 2,
+        BenchRunner.DockerExec => 3,
+        BenchRunner.DockerRun => 4,
+        _ => 5,
     };
 
     private static string Name(string system) => system switch
@@ -379,6 +414,7 @@ internal static class ReportWriter
         "soulbox-http" => "SoulBox (HTTP)",
         BenchRunner.DockerExec => "docker exec",
         BenchRunner.DockerRun => "docker run --rm",
+        BenchRunner.JupyterKernel => "Jupyter kernel",
         _ => system,
     };
 
@@ -394,8 +430,8 @@ internal static class ReportWriter
         _ => value.Value.ToString("F2", C),
     };
 
-    private static string Ratio(double? numerator, double? denominator) =>
-        numerator is { } n && denominator is { } d && d > 0 && n > 0 ? $"{n / d:F1}×" : "—";
+    private static string Ratio(double? numerator, double? denominator, string format = "F1") =>
+        numerator is { } n && denominator is { } d && d > 0 && n > 0 ? (n / d).ToString(format, C) + "×" : "—";
 
     private static string Met(bool? met) => met switch { true => "yes", false => "**no**", null => "n/a" };
 

@@ -13,8 +13,88 @@ internal static class Analysis
         BuildMemory(results);
         BuildTargets(results);
         BuildGoals(results);
+        BuildSummary(results);
         BuildMetrics(results);
     }
+
+    /// <summary>CPU per request of a window, or null without resource samples or completed requests.</summary>
+    public static CpuPerRequest? CpuPerRequestOf(ThroughputPoint t)
+    {
+        if (t.Resources is not { WindowSeconds: > 0 } res || t.Rps <= 0)
+        {
+            return null;
+        }
+
+        var requests = t.Rps * res.WindowSeconds;
+        double Ms(double seconds) => seconds * 1000 / requests;
+        return new CpuPerRequest(Ms(res.SiloCpuSeconds), Ms(res.SandboxCpuSeconds), Ms(res.EngineCpuSeconds), Ms(res.BenchCpuSeconds));
+    }
+
+    /// <summary>The window with the most users of a system (the top throughput level).</summary>
+    public static ThroughputPoint? TopLevel(BenchResults r, string system) =>
+        r.Throughput.Where(t => t.System == system).MaxBy(t => t.Users);
+
+    /// <summary>The highest level measured for both systems (so the two ran the same users on as many sandboxes).</summary>
+    public static int? TopCommonLevel(BenchResults r, string a, string b)
+    {
+        var levels = r.Throughput.Where(t => t.System == a).Select(t => t.Users).Intersect(r.Throughput.Where(t => t.System == b).Select(t => t.Users)).ToList();
+        return levels.Count == 0 ? null : levels.Max();
+    }
+
+    private static void BuildSummary(BenchResults r)
+    {
+        r.Summary.Clear();
+        foreach (var system in r.Run.Transports.Select(t => BenchRunner.SoulBoxPrefix + t))
+        {
+            if (TopLevel(r, system) is not { } top || CpuPerRequestOf(top) is not { } cpu)
+            {
+                continue;
+            }
+
+            var line = $"CPU per request at the top throughput level via {system[BenchRunner.SoulBoxPrefix.Length..]} ({Level(top)}, {top.Rps:N0} req/s): "
+                + $"sandboxes {cpu.SandboxMs:F2} ms + silo {cpu.SiloMs:F2} ms = {cpu.SystemMs:F2} ms of one core (Docker engine {cpu.EngineMs:F2} ms; load generator {cpu.LoadGeneratorMs:F2} ms, not counted)";
+            if (top.Users != 100 && Throughput(r, system, 100) is { } hundred && CpuPerRequestOf(hundred) is { } at100)
+            {
+                line += $"; at 100 users: sandboxes {at100.SandboxMs:F2} ms + silo {at100.SiloMs:F2} ms";
+            }
+
+            r.Summary.Add(line + ".");
+        }
+
+        var jupyterSkipped = r.Skipped.FirstOrDefault(s => s.Scenario == JupyterBaselineScenario.Scenario);
+        var soulbox = r.Run.Transports.Contains("client") ? "soulbox-client" : BenchRunner.SoulBoxPrefix + r.Run.Transports.FirstOrDefault();
+        var warm = Series(r, "warm", soulbox);
+        var kernelWarm = Series(r, "warm", BenchRunner.JupyterKernel);
+        if (warm is { Latency.P50Ms: > 0 } && kernelWarm is { Latency.P50Ms: > 0 })
+        {
+            var speedup = kernelWarm.Latency.P50Ms / warm.Latency.P50Ms;
+            r.Summary.Add($"Warm hello beside a Jupyter kernel: SoulBox ({Transport(soulbox)}) P50 {warm.Latency.P50Ms:F2} ms, P99 {warm.Latency.P99Ms:F2} ms; "
+                + $"kernel P50 {kernelWarm.Latency.P50Ms:F2} ms, P99 {kernelWarm.Latency.P99Ms:F2} ms: kernel ÷ SoulBox = {speedup:F2}× ({Faster(speedup)}).");
+        }
+
+        if (TopCommonLevel(r, soulbox, BenchRunner.JupyterKernel) is { } users
+            && Throughput(r, soulbox, users) is { Rps: > 0 } ours && Throughput(r, BenchRunner.JupyterKernel, users) is { Rps: > 0 } theirs)
+        {
+            var ratio = ours.Rps / theirs.Rps;
+            var line = $"fib(10) at {users} users beside Jupyter kernels ({ours.Sandboxes} sandboxes / {theirs.Sandboxes} kernels): SoulBox ({Transport(soulbox)}) {ours.Rps:N0} req/s, kernels {theirs.Rps:N0} req/s: SoulBox ÷ kernel = {ratio:F2}× ({Faster(ratio)})";
+            if (CpuPerRequestOf(ours) is { } a && CpuPerRequestOf(theirs) is { } b && a.SystemMs > 0)
+            {
+                line += $"; CPU per request SoulBox {a.SystemMs:F2} ms (sandboxes + silo), kernel {b.SystemMs:F2} ms (kernel + client, in its containers): kernel ÷ SoulBox = {b.SystemMs / a.SystemMs:F2}×";
+            }
+
+            r.Summary.Add(line + ".");
+        }
+        else if (jupyterSkipped is not null && kernelWarm is null)
+        {
+            r.Summary.Add($"Jupyter kernel baseline: not available — {jupyterSkipped.Reason}.");
+        }
+    }
+
+    private static string Level(ThroughputPoint t) => $"{t.Users} users on {t.Sandboxes} sandboxes";
+
+    private static string Transport(string system) => system.StartsWith(BenchRunner.SoulBoxPrefix, StringComparison.Ordinal) ? system[BenchRunner.SoulBoxPrefix.Length..] : system;
+
+    private static string Faster(double speedup) => speedup >= 1 ? "SoulBox faster" : "SoulBox slower";
 
     public static SeriesResult? Series(BenchResults r, string scenario, string system) =>
         r.Series.FirstOrDefault(s => s.Scenario == scenario && s.System == system);
@@ -173,6 +253,32 @@ internal static class Analysis
                 m[prefix + ".sandboxes_mb"] = res.SandboxMemoryPeakMb;
                 m[prefix + ".machine_cpu_percent"] = res.MachineCpuPercent;
             }
+
+            if (CpuPerRequestOf(t) is { } cpu)
+            {
+                m[prefix + ".sandbox_cpu_ms_per_req"] = cpu.SandboxMs;
+                if (t.System.StartsWith(BenchRunner.SoulBoxPrefix, StringComparison.Ordinal))
+                {
+                    m[prefix + ".silo_cpu_ms_per_req"] = cpu.SiloMs;
+                }
+            }
+        }
+
+        // SoulBox beside the Jupyter kernel as speed-ups (> 1: SoulBox faster), the form --compare reads as higher-is-better.
+        foreach (var system in r.Run.Transports.Select(t => BenchRunner.SoulBoxPrefix + t))
+        {
+            if (Series(r, "warm", system) is { Latency.P50Ms: > 0 } warm && Series(r, "warm", BenchRunner.JupyterKernel) is { Latency.P50Ms: > 0 } kernel)
+            {
+                m[Key($"vs_jupyter.{system}.warm_p50") + ".speedup"] = kernel.Latency.P50Ms / warm.Latency.P50Ms;
+            }
+
+            foreach (var ours in r.Throughput.Where(t => t.System == system && t.Rps > 0))
+            {
+                if (Throughput(r, BenchRunner.JupyterKernel, ours.Users) is { Rps: > 0 } theirs)
+                {
+                    m[Key($"vs_jupyter.{system}.u{ours.Users}.rps") + ".speedup"] = ours.Rps / theirs.Rps;
+                }
+            }
         }
 
         foreach (var c in r.Cpu)
@@ -197,6 +303,11 @@ internal static class Analysis
         if (r.IdleSandboxMb > 0)
         {
             m["memory.idle_python_sandbox_mb"] = r.IdleSandboxMb;
+        }
+
+        if (r.IdleJupyterKernelMb > 0)
+        {
+            m["memory.idle_jupyter_kernel_mb"] = r.IdleJupyterKernelMb;
         }
 
         foreach (var l in r.Languages.Where(l => l.Available))

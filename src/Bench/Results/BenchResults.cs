@@ -3,7 +3,8 @@ using SoulBox.Bench.Measurement;
 namespace SoulBox.Bench.Results;
 
 /// <summary>Everything one bench run measured (written as results.json; read back by --baseline and capacity).
-/// Systems: "soulbox-client", "soulbox-http", "docker-run" (docker run --rm per request), "docker-exec".</summary>
+/// Systems: "soulbox-client", "soulbox-http", "docker-run" (docker run --rm per request), "docker-exec",
+/// "jupyter-kernel" (jupyter_client → ipykernel).</summary>
 internal sealed class BenchResults
 {
     public int SchemaVersion { get; set; } = 1;
@@ -18,9 +19,13 @@ internal sealed class BenchResults
     public List<GoalCheck> Goals { get; set; } = [];
     public List<StageTiming> Stages { get; set; } = [];
     public List<SkipNote> Skipped { get; set; } = [];
+    /// <summary>The report's opening lines: per-request CPU at the top level, SoulBox beside a Jupyter kernel.</summary>
+    public List<string> Summary { get; set; } = [];
     /// <summary>Footprint with no load: the node alone, and one idle warm sandbox.</summary>
     public ResourceSummary? IdleNode { get; set; }
     public double IdleSandboxMb { get; set; }
+    /// <summary>One warm Jupyter kernel baseline container (kernel + client) after its runs; 0 when not measured.</summary>
+    public double IdleJupyterKernelMb { get; set; }
     /// <summary>Flat metric name → value, the form --baseline compares ("…p95_ms" latency, "…_mb" memory).</summary>
     public SortedDictionary<string, double> Metrics { get; set; } = [];
 }
@@ -57,6 +62,14 @@ internal sealed record ThroughputPoint(string System, int Users, int Sandboxes, 
 internal sealed record MemoryPoint(string Label, double? PublishedMb, double SiloRssMb, double SandboxesMb, int Containers, double? DockerExecMb)
 {
     public double TotalMb => SiloRssMb + SandboxesMb;
+}
+
+/// <summary>CPU per completed request in a load window, in ms of one core: the silo, the sandboxes' (or kernel
+/// containers') cgroups, the Docker engine and the load generator (the bench itself, not counted as the system's).</summary>
+internal sealed record CpuPerRequest(double SiloMs, double SandboxMs, double EngineMs, double LoadGeneratorMs)
+{
+    /// <summary>What the system under test spent: silo + sandboxes (a kernel baseline has no silo).</summary>
+    public double SystemMs => SiloMs + SandboxMs;
 }
 
 internal sealed record CpuPoint(string System, double OfferedRps, double AchievedRps, LatencyStats Latency, ResourceSummary Resources);

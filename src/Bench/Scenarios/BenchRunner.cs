@@ -15,6 +15,8 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
     public const string SoulBoxPrefix = "soulbox-";
     public const string DockerRun = "docker-run";
     public const string DockerExec = "docker-exec";
+    /// <summary>A Jupyter kernel driven by jupyter_client (the peer a hosted code interpreter is).</summary>
+    public const string JupyterKernel = "jupyter-kernel";
 
     /// <summary>Throughput sandboxes per driver, created lazily as the levels grow (level L uses min(L, max)).</summary>
     private readonly Dictionary<string, List<BenchSandbox>> _pool = [];
@@ -45,6 +47,11 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
             {
                 await ReleasePoolAsync(driver);
             }
+        }
+
+        if (options.Baselines && options.Jupyter && (options.Scenarios.Contains("warm") || options.Scenarios.Contains("throughput")))
+        {
+            await new JupyterBaselineScenario(options, progress, results, docker).RunAsync(cancellationToken);
         }
 
         if (options.Baselines && options.Scenarios.Contains("throughput")) await ThroughputBaselinesAsync(cancellationToken);
@@ -302,12 +309,15 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
         }
     }
 
-    private void Report(WindowResult window)
+    private void Report(WindowResult window) => progress.Info(Describe(window));
+
+    /// <summary>One line per load window: rate, latency, errors by kind, where the CPU went, memory.</summary>
+    public static string Describe(WindowResult window)
     {
         var r = window.Resources;
-        progress.Info($"{window.Rps:F0} req/s, P50 {window.Latency.P50Ms:F1} ms, P95 {window.Latency.P95Ms:F1} ms, P99 {window.Latency.P99Ms:F1} ms, errors {window.Latency.Errors}"
+        return $"{window.Rps:F0} req/s, P50 {window.Latency.P50Ms:F1} ms, P95 {window.Latency.P95Ms:F1} ms, P99 {window.Latency.P99Ms:F1} ms, errors {window.Latency.Errors}"
             + (window.Latency.Errors > 0 ? $" ({string.Join(", ", window.Latency.ErrorsByKind.Select(e => $"{e.Key}: {e.Value}"))})" : "")
-            + (r is null ? "" : $"; CPU machine {r.MachineCpuPercent:F0} % (silo {r.SiloCpuPercent:F0} %, sandboxes {r.SandboxCpuPercent:F0} %, engine {r.EngineCpuPercent:F0} %, bench {r.BenchCpuPercent:F0} %, other {r.OtherCpuPercent:F0} %); silo RSS {r.SiloRssPeakMb:F0} MB, sandboxes {r.SandboxMemoryPeakMb:F0} MB in {r.Containers} containers"));
+            + (r is null ? "" : $"; CPU machine {r.MachineCpuPercent:F0} % (silo {r.SiloCpuPercent:F0} %, sandboxes {r.SandboxCpuPercent:F0} %, engine {r.EngineCpuPercent:F0} %, bench {r.BenchCpuPercent:F0} %, other {r.OtherCpuPercent:F0} %); silo RSS {r.SiloRssPeakMb:F0} MB, sandboxes {r.SandboxMemoryPeakMb:F0} MB in {r.Containers} containers");
     }
 
     private async Task<List<BenchSandbox>> EnsurePoolAsync(ISandboxDriver driver, int count, CancellationToken cancellationToken)
