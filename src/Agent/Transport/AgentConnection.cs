@@ -166,7 +166,7 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
             credit.Close();
             _running.TryRemove(request.Id, out var _);
             cancellation.Dispose();
-        }, TaskScheduler.Default);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Parses the next complete frame. A frame whose header is not a valid request is

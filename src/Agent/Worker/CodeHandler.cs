@@ -50,6 +50,12 @@ internal sealed class CodeHandler(WorkerServices services)
     private async Task<CodeResultEvent> RunGatedAsync(CodeContext context, RunCodeRequest request, IEventSink sink, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
+        if (context.Kernel is not { HasExited: false })
+        {
+            // Starting a kernel forks and waits: leave the connection's read loop first (see RequestRouter).
+            await Task.Yield();
+        }
+
         if (context.Kernel is { HasExited: true } dead)
         {
             // Killed between runs (user code may kill every process it owns): start afresh, state is gone.
