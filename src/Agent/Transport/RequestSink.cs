@@ -12,7 +12,7 @@ internal sealed class RequestSink(AgentConnection connection, long requestId, Cr
 {
     private volatile bool _ended;
 
-    public ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default, CancellationToken cancellationToken = default, bool flush = true)
     {
         if (_ended)
         {
@@ -27,20 +27,23 @@ internal sealed class RequestSink(AgentConnection connection, long requestId, Cr
 
         if (window is null)
         {
-            return connection.SendAsync(agentEvent with { Id = requestId }, payload);
+            return connection.SendAsync(agentEvent with { Id = requestId }, payload, flush);
         }
 
         var credit = window.TakeAsync(AgentProtocol.CreditCost(payload.Length), requestCancelled, cancellationToken);
         return credit.IsCompletedSuccessfully
-            ? (credit.Result ? connection.SendAsync(agentEvent with { Id = requestId }, payload) : ValueTask.CompletedTask)
-            : SendAfterCreditAsync(credit, agentEvent, payload);
+            ? (credit.Result ? connection.SendAsync(agentEvent with { Id = requestId }, payload, flush) : ValueTask.CompletedTask)
+            : SendAfterCreditAsync(credit, agentEvent, payload, flush);
     }
 
-    private async ValueTask SendAfterCreditAsync(ValueTask<bool> credit, AgentEvent agentEvent, ReadOnlyMemory<byte> payload)
+    private async ValueTask SendAfterCreditAsync(ValueTask<bool> credit, AgentEvent agentEvent, ReadOnlyMemory<byte> payload, bool flush)
     {
+        // The credit may only come back once the silo has read a frame still in the buffer (sent unflushed by this
+        // or another request): send those first.
+        await connection.FlushAsync().ConfigureAwait(false);
         if (await credit.ConfigureAwait(false) && !_ended)
         {
-            await connection.SendAsync(agentEvent with { Id = requestId }, payload).ConfigureAwait(false);
+            await connection.SendAsync(agentEvent with { Id = requestId }, payload, flush).ConfigureAwait(false);
         }
     }
 }

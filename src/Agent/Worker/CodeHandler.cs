@@ -73,7 +73,7 @@ internal sealed class CodeHandler(WorkerServices services)
         // Output waits for the silo's credit (the kernel blocks on a full pipe meanwhile) until the run times out or
         // is cancelled; then it is dropped so the turn can close and the kernel be stopped.
         var ended = linked.Token;
-        var turn = new KernelTurn((stream, chunk) => sink.SendAsync(new OutputEvent(stream), chunk, ended), MaxOutputBytesPerStream);
+        var turn = new KernelTurn((stream, chunk, flush) => sink.SendAsync(new OutputEvent(stream), chunk, ended, flush), MaxOutputBytesPerStream);
         CodeError error;
         var cancelled = false;
         try

@@ -5,7 +5,7 @@ namespace SoulBox.Agent.Worker;
 
 /// <summary>One run on a kernel (or its start-up): routes the kernel's output to the caller within
 /// the per-stream cap, and completes when both streams reached their end-of-run marker.</summary>
-internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueTask>? emit, long maxOutputBytesPerStream)
+internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, bool, ValueTask>? emit, long maxOutputBytesPerStream)
 {
     // Continuations run on the pump that saw the last marker: the run's result goes out from there without another
     // thread-pool hop. That is safe because the turn is completed outside its lock and the pump holds nothing then.
@@ -30,7 +30,8 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
     /// <summary>What the turn saw on stderr when it has no caller (start-up), for error messages.</summary>
     public MemoryStream UnclaimedStderr { get; } = new();
 
-    public async ValueTask OutputAsync(OutputStream stream, ReadOnlyMemory<byte> chunk)
+    /// <summary>Passes output on; <paramref name="flush"/> false when this turn's end was read right behind it.</summary>
+    public async ValueTask OutputAsync(OutputStream stream, ReadOnlyMemory<byte> chunk, bool flush = true)
     {
         await _emitLock.WaitAsync().ConfigureAwait(false);
         try
@@ -60,7 +61,7 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
             if (allowed > 0)
             {
                 _sent[index] += allowed;
-                await emit(stream, chunk[..allowed]).ConfigureAwait(false);
+                await emit(stream, chunk[..allowed], flush).ConfigureAwait(false);
             }
         }
         finally
