@@ -31,19 +31,26 @@ internal sealed class RequestSink(AgentConnection connection, long requestId, Cr
         }
 
         var credit = window.TakeAsync(AgentProtocol.CreditCost(payload.Length), requestCancelled, cancellationToken);
+        // A frame left unflushed holds credit the silo cannot see yet: only while the window keeps room for the largest
+        // frame may it wait, so no sender of this request can be waiting for credit that needs that frame read first.
+        if (!flush && window.Available < AgentProtocol.CreditCost(AgentProtocol.MaxPayloadChunkBytes))
+        {
+            flush = true;
+        }
+
         return credit.IsCompletedSuccessfully
             ? (credit.Result ? connection.SendAsync(agentEvent with { Id = requestId }, payload, flush) : ValueTask.CompletedTask)
-            : SendAfterCreditAsync(credit, agentEvent, payload, flush);
+            : SendAfterCreditAsync(credit, agentEvent, payload);
     }
 
-    private async ValueTask SendAfterCreditAsync(ValueTask<bool> credit, AgentEvent agentEvent, ReadOnlyMemory<byte> payload, bool flush)
+    private async ValueTask SendAfterCreditAsync(ValueTask<bool> credit, AgentEvent agentEvent, ReadOnlyMemory<byte> payload)
     {
-        // The credit may only come back once the silo has read a frame still in the buffer (sent unflushed by this
-        // or another request): send those first.
+        // The credit may only come back once the silo has read a frame still in the buffer: send those first. A frame
+        // that had to wait is always flushed (another sender of this request may be waiting too).
         await connection.FlushAsync().ConfigureAwait(false);
         if (await credit.ConfigureAwait(false) && !_ended)
         {
-            await connection.SendAsync(agentEvent with { Id = requestId }, payload, flush).ConfigureAwait(false);
+            await connection.SendAsync(agentEvent with { Id = requestId }, payload).ConfigureAwait(false);
         }
     }
 }
