@@ -5,6 +5,15 @@ using SoulBox.Agent.Worker;
 
 // soulbox-agent: serves the SoulBox agent protocol (Protocol/AgentMessages.cs) on a Unix socket
 // inside a sandbox container. Layers: Transport (framing, dispatch) → Worker (requests) → Exec (processes).
+// Socket and pipe completions run on the epoll thread instead of being queued to the thread pool: the agent's
+// continuations are short (frame parsing, one kernel line, one reply frame; anything slow is queued to the pool by
+// RequestRouter), and a queued continuation costs a thread wake-up per read on a node where a hundred agents share a
+// few cores. Read once, when the first socket is made, so it is set before anything else.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 AgentOptions options;
 try
 {

@@ -37,6 +37,23 @@ public sealed class FlowControlTests(AgentFixture agent) : IClassFixture<AgentFi
     }
 
     [Fact]
+    public async Task CodeRunsFillingTheWindowOnBothStreams_EndWithEverything_WhenCreditComesOnlyAsOutputIsRead()
+    {
+        // A run's last stdout chunk read together with its end is sent unflushed (the result follows it); with the
+        // window nearly spent, stderr output waiting for credit must not wait for that chunk to be read.
+        await using var client = await agent.ConnectAsync();
+        foreach (var (stderr, stdout) in new[] { (1_000_000, 1_000_000), (1_040_000, 1_040_000), (600_000, 1_048_000), (1_048_000, 3) })
+        {
+            var code = $"import sys\nsys.stderr.write('e' * {stderr})\nsys.stderr.flush()\nsys.stdout.write('o' * {stdout})";
+            var events = await client.RequestAsync(new RunCodeRequest(code, "python", null, null, 30_000), timeoutSeconds: 20);
+
+            Assert.Null(events.Terminal<CodeResultEvent>().Error);
+            Assert.Equal(stdout, events.Stdout().Length);
+            Assert.Equal(stderr, events.Stderr().Length);
+        }
+    }
+
+    [Fact]
     public async Task ARequestWaitingForCredit_DoesNotHoldUpOthersOnTheConnection()
     {
         await using var client = await agent.ConnectAsync();

@@ -13,8 +13,10 @@ public static class AgentFrameCodec
 {
     private const int PrefixBytes = 8;
 
-    /// <summary>Writes one frame and flushes. Callers serialise writers on one connection.</summary>
-    public static async ValueTask WriteAsync<T>(PipeWriter writer, T header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>Writes one frame and flushes, or leaves it in the writer's buffer for the next frame's flush when
+    /// <paramref name="flush"/> is false (the caller knows another frame follows at once). Callers serialise writers on
+    /// one connection.</summary>
+    public static async ValueTask WriteAsync<T>(PipeWriter writer, T header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken, bool flush = true)
         where T : class
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(header, typeof(T), AgentJsonContext.Default);
@@ -34,7 +36,10 @@ public static class AgentFrameCodec
             writer.Write(payload.Span);
         }
 
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (flush)
+        {
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Parses one complete frame from the front of buffer, advancing it past the frame.

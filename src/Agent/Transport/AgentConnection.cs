@@ -82,8 +82,9 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
         }
     }
 
-    /// <summary>Writes one event; events of a closed connection are dropped (nobody can receive them).</summary>
-    public async ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default)
+    /// <summary>Writes one event; events of a closed connection are dropped (nobody can receive them). With
+    /// <paramref name="flush"/> false the frame leaves with the next event's flush (see <see cref="IEventSink"/>).</summary>
+    public async ValueTask SendAsync(AgentEvent agentEvent, ReadOnlyMemory<byte> payload = default, bool flush = true)
     {
         if (_closed.IsCancellationRequested || _writer is null)
         {
@@ -93,7 +94,31 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await AgentFrameCodec.WriteAsync(_writer, agentEvent, payload, CancellationToken.None).ConfigureAwait(false);
+            await AgentFrameCodec.WriteAsync(_writer, agentEvent, payload, CancellationToken.None, flush).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            _closed.Cancel();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Sends what unflushed frames wait in the buffer (a request about to wait for credit must not hold back
+    /// frames whose consumption would give it that credit).</summary>
+    public async ValueTask FlushAsync()
+    {
+        if (_closed.IsCancellationRequested || _writer is null)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _writer.FlushAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
@@ -166,7 +191,7 @@ internal sealed class AgentConnection(Socket socket, WorkerServices services, in
             credit.Close();
             _running.TryRemove(request.Id, out var _);
             cancellation.Dispose();
-        }, TaskScheduler.Default);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Parses the next complete frame. A frame whose header is not a valid request is

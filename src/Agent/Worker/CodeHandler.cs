@@ -50,22 +50,30 @@ internal sealed class CodeHandler(WorkerServices services)
     private async Task<CodeResultEvent> RunGatedAsync(CodeContext context, RunCodeRequest request, IEventSink sink, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        if (context.Kernel is { HasExited: true } dead)
+        // One liveness check per run: it reads the kernel's /proc entries.
+        var kernel = context.Kernel;
+        if (kernel is null || kernel.HasExited)
         {
-            // Killed between runs (user code may kill every process it owns): start afresh, state is gone.
-            context.Kernel = null;
-            await dead.StopAsync().ConfigureAwait(false);
-            AgentLog.Info($"context {context.Id}: kernel had exited while idle; starting a new one");
+            // Starting a kernel forks and waits: leave the connection's read loop first (see RequestRouter).
+            await Task.Yield();
+            if (kernel is not null)
+            {
+                // Killed between runs (user code may kill every process it owns): start afresh, state is gone.
+                context.Kernel = null;
+                await kernel.StopAsync().ConfigureAwait(false);
+                AgentLog.Info($"context {context.Id}: kernel had exited while idle; starting a new one");
+            }
+
+            kernel = context.Kernel = await Kernels.StartKernelAsync(context).ConfigureAwait(false);
         }
 
-        var kernel = context.Kernel ??= await Kernels.StartKernelAsync(context).ConfigureAwait(false);
         var timeoutMs = request.TimeoutMs > 0 ? request.TimeoutMs : DefaultTimeoutMs;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(timeoutMs));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         // Output waits for the silo's credit (the kernel blocks on a full pipe meanwhile) until the run times out or
         // is cancelled; then it is dropped so the turn can close and the kernel be stopped.
         var ended = linked.Token;
-        var turn = new KernelTurn((stream, chunk) => sink.SendAsync(new OutputEvent(stream), chunk, ended), MaxOutputBytesPerStream);
+        var turn = new KernelTurn((stream, chunk, flush) => sink.SendAsync(new OutputEvent(stream), chunk, ended, flush), MaxOutputBytesPerStream);
         CodeError error;
         var cancelled = false;
         try

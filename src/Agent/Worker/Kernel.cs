@@ -128,7 +128,12 @@ internal sealed class Kernel
             int read;
             while ((read = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
-                foreach (var item in scanner.Feed(buffer.AsSpan(0, read)))
+                var items = scanner.Feed(buffer.AsSpan(0, read));
+                // Output read together with its turn's stdout marker (a short run's print and its end, one read) is
+                // sent unflushed: the turn's result always follows at once, so both leave in one write and the silo
+                // wakes once instead of twice.
+                var endFollows = kind == OutputStream.Stdout && _turn is { } current && items.Exists(i => i.IsMarker && i.Turn == current.Number);
+                foreach (var item in items)
                 {
                     var turn = _turn;
                     if (turn is null)
@@ -143,7 +148,7 @@ internal sealed class Kernel
 
                     if (!item.IsMarker)
                     {
-                        await turn.OutputAsync(kind, item.Output).ConfigureAwait(false);
+                        await turn.OutputAsync(kind, item.Output, flush: !endFollows).ConfigureAwait(false);
                     }
                     else if (kind == OutputStream.Stdout)
                     {

@@ -5,9 +5,12 @@ namespace SoulBox.Agent.Worker;
 
 /// <summary>One run on a kernel (or its start-up): routes the kernel's output to the caller within
 /// the per-stream cap, and completes when both streams reached their end-of-run marker.</summary>
-internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueTask>? emit, long maxOutputBytesPerStream)
+internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, bool, ValueTask>? emit, long maxOutputBytesPerStream)
 {
-    private readonly TaskCompletionSource<KernelReply> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run on the pump that saw the last marker: the run's result goes out from there without another
+    // thread-pool hop. That is safe because the turn is completed outside its lock and the pump holds nothing then.
+    private readonly TaskCompletionSource<KernelReply> _completion = new();
+    private readonly Lock _markers = new();
     private readonly SemaphoreSlim _emitLock = new(1, 1);
     private readonly long[] _sent = new long[2];
     private readonly bool[] _truncated = new bool[2];
@@ -27,7 +30,8 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
     /// <summary>What the turn saw on stderr when it has no caller (start-up), for error messages.</summary>
     public MemoryStream UnclaimedStderr { get; } = new();
 
-    public async ValueTask OutputAsync(OutputStream stream, ReadOnlyMemory<byte> chunk)
+    /// <summary>Passes output on; <paramref name="flush"/> false when this turn's end was read right behind it.</summary>
+    public async ValueTask OutputAsync(OutputStream stream, ReadOnlyMemory<byte> chunk, bool flush = true)
     {
         await _emitLock.WaitAsync().ConfigureAwait(false);
         try
@@ -57,7 +61,7 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
             if (allowed > 0)
             {
                 _sent[index] += allowed;
-                await emit(stream, chunk[..allowed]).ConfigureAwait(false);
+                await emit(stream, chunk[..allowed], flush).ConfigureAwait(false);
             }
         }
         finally
@@ -82,23 +86,31 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
             reply = new KernelReply(false, null, new KernelError("KernelError", $"Unreadable kernel reply: {e.Message}", ""));
         }
 
-        lock (_completion)
+        KernelReply? complete;
+        lock (_markers)
         {
             _reply = reply;
-            TryComplete();
+            complete = Completed();
         }
+
+        Complete(complete);
     }
 
     public void StderrMarker()
     {
-        lock (_completion)
+        KernelReply? complete;
+        lock (_markers)
         {
             _stderrDone = true;
-            TryComplete();
+            complete = Completed();
         }
+
+        Complete(complete);
     }
 
-    public void Fail(Exception exception) => _completion.TrySetException(exception);
+    /// <summary>Called by a pump as it ends: the caller's clean-up waits for the pumps, so it must not run on one.</summary>
+    public void Fail(Exception exception) =>
+        ThreadPool.UnsafeQueueUserWorkItem(state => state.TrySetException(exception), _completion, preferLocal: false);
 
     /// <summary>After this no output reaches the caller (its terminal event may already be sent).</summary>
     public async Task CloseAsync()
@@ -108,11 +120,13 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, ValueT
         _emitLock.Release();
     }
 
-    private void TryComplete()
+    private KernelReply? Completed() => _stderrDone ? _reply : null;
+
+    private void Complete(KernelReply? reply)
     {
-        if (_reply is not null && _stderrDone)
+        if (reply is not null)
         {
-            _completion.TrySetResult(_reply);
+            _completion.TrySetResult(reply);
         }
     }
 }

@@ -55,6 +55,12 @@ internal sealed class RequestRouter(WorkerServices services)
                         _execs.TryRemove(exec.Id, out _);
                     }
                 }));
+            case RunCodeRequest run:
+                // The hot path: started on the read loop, not queued to the thread pool. It only takes the context's
+                // gate and writes one line to the kernel's stdin before its first real wait (a kernel that must
+                // start first is started off the read loop, see CodeHandler); each hop saved is a thread wake-up
+                // on a node where a hundred agents share a few cores.
+                return Guard(request, sink, () => _code.RunAsync(run, sink, cancellationToken));
             default:
                 return Task.Run(() => Guard(request, sink, () => RunAsync(request, payload, sink, cancellationToken)));
         }
@@ -64,7 +70,6 @@ internal sealed class RequestRouter(WorkerServices services)
     {
         CreateContextRequest create => _code.CreateAsync(create, sink),
         DeleteContextRequest delete => _code.DeleteAsync(delete, sink),
-        RunCodeRequest run => _code.RunAsync(run, sink, cancellationToken),
         ReadFileRequest read => _files.ReadAsync(read, sink, cancellationToken),
         WriteFileRequest write => _files.WriteAsync(write, payload, sink, cancellationToken),
         ListFilesRequest list => _files.ListAsync(list, sink),

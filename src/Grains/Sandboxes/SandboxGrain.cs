@@ -45,6 +45,10 @@ internal sealed partial class SandboxGrain(
     private string? _lostReason;
     private IGrainTimer? _expiry;
     private int _runs;
+
+    // The container's OOM-kill count when a kernel run last looked (-1: not yet): a run that ends in an error
+    // with the count above it was ended by the OOM killer.
+    private long _oomKillsSeen = -1;
     private int _inFlight;
 
     /// <summary>Largest chunk of one WriteFileAsync call: large uploads arrive as several appends.</summary>
@@ -363,7 +367,13 @@ internal sealed partial class SandboxGrain(
         // The agent caps a kernel run's output itself; the silo holds it to the node's largest cap whatever the agent sends.
         using var budget = outputBudget.Open(_info!.Tenant);
         var collector = new OutputCollector(_options.MaxOutputBytes, budget);
-        var oomBefore = ReadOomKills();
+        // The OOM counter is a cgroup file: read once per sandbox, then only after a run that did not end cleanly
+        // (an OOM kill ends the kernel), not twice per run on the hot path.
+        if (_oomKillsSeen < 0)
+        {
+            _oomKillsSeen = ReadOomKills();
+        }
+
         await foreach (var frame in agent.StreamAsync(request, default, cancellationToken))
         {
             switch (frame.Header)
@@ -372,7 +382,14 @@ internal sealed partial class SandboxGrain(
                     yield return chunk;
                     break;
                 case CodeResultEvent result:
-                    var oom = ReadOomKills() > oomBefore;
+                    var oom = false;
+                    if (result.Error is not null || result.TimedOut || result.Cancelled)
+                    {
+                        var kills = ReadOomKills();
+                        oom = kills > _oomKillsSeen;
+                        _oomKillsSeen = kills;
+                    }
+
                     result = result with
                     {
                         StdoutTruncated = result.StdoutTruncated || collector.StdoutTruncated,
