@@ -13,7 +13,8 @@ namespace SoulBox.Grains.Containers;
 /// <summary>Sandbox containers on the local Docker engine, with the isolation defaults of the design brief:
 /// no network, read-only root with size-limited tmpfs, every capability dropped except the few the agent
 /// needs to start user code as an unprivileged user (user code itself runs with none), no-new-privileges,
-/// memory = memory+swap, CPU quota, pids limit, ulimits, configurable OCI runtime.</summary>
+/// memory = memory+swap, CPU quota, pids limit, ulimits, an OCI runtime chosen by <see cref="OciRuntimeSelector"/>
+/// (crun when the engine has it, else the engine's default; configurable).</summary>
 internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
 {
     public const string NodeLabel = "soulbox.node";
@@ -38,6 +39,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly ContainerOwner _owner;
     private readonly SoulBoxMetrics _metrics;
     private readonly ILogger<DockerContainerRuntime> _logger;
+    private readonly OciRuntimeSelector _ociRuntime;
     // Per image id, not per tag: a rebuilt image under the same tag may set another environment.
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _imageEnv = new();
 
@@ -58,6 +60,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             .WithApiVersion(System.Version.Parse(_options.ApiVersion))
             .Build();
         _uids = new SandboxUidAllocator(_options.EffectiveUidLeaseDirectory, TimeProvider.System, ContainerExistsAsync);
+        _ociRuntime = new OciRuntimeSelector(_options.OciRuntime, RegisteredRuntimesAsync, logger);
     }
 
     public string ImageFor(string template) => $"{_options.ImagePrefix}{template}:latest";
@@ -154,7 +157,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
                     new Ulimit { Name = "nproc", Soft = Math.Max(16, spec.PidsLimit - AgentPidsReserve), Hard = Math.Max(16, spec.PidsLimit - AgentPidsReserve) },
                 ],
-                Runtime = _options.OciRuntime,
+                Runtime = await _ociRuntime.ResolveAsync(cancellationToken).ConfigureAwait(false),
                 // Null leaves the engine's default parent; the property is only sent when set.
                 CgroupParent = _options.EffectiveCgroupParent!,
                 LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
@@ -163,12 +166,26 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
         try
         {
-            var created = await _docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
-            await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
-            await TrackCgroupAsync(created.ID, cancellationToken).ConfigureAwait(false);
+            string id;
+            try
+            {
+                id = await CreateAndStartAsync(parameters, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (_ociRuntime.MayFallBack(parameters.HostConfig.Runtime, e.Message))
+            {
+                // The automatically chosen runtime cannot run containers here: try the engine's default, and keep it
+                // only if it works (a failure under both is not the runtime's, and is thrown as the default's).
+                var failed = parameters.HostConfig.Runtime!;
+                await RemoveByNameAsync(name).ConfigureAwait(false);
+                parameters.HostConfig.Runtime = null;
+                id = await CreateAndStartAsync(parameters, cancellationToken).ConfigureAwait(false);
+                _ociRuntime.FallBack(failed, e.Message);
+            }
+
+            await TrackCgroupAsync(id, cancellationToken).ConfigureAwait(false);
             _metrics.ContainerStarted(spec.Template, Stopwatch.GetElapsedTime(started));
-            LogStarted(created.ID[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new ContainerHandle(created.ID, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv) { ImageId = imageId };
+            LogStarted(id[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new ContainerHandle(id, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv) { ImageId = imageId };
         }
         catch (DockerImageNotFoundException)
         {
@@ -183,6 +200,24 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             TryDeleteDirectory(runDirectory);
             throw;
         }
+    }
+
+    private async Task<string> CreateAndStartAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
+    {
+        var created = await _docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+        await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+        return created.ID;
+    }
+
+    /// <summary>Logs which OCI runtime sandbox containers run under (asking the engine which it has registered), so
+    /// a node that falls back to the engine's default says so at start-up rather than at its first container.</summary>
+    public Task CheckOciRuntimeAsync(CancellationToken cancellationToken) => _ociRuntime.CheckAsync(cancellationToken);
+
+    /// <summary>The runtimes the engine has registered (<c>docker info</c>: runc, and crun or runsc when set up).</summary>
+    private async Task<IReadOnlyCollection<string>> RegisteredRuntimesAsync(CancellationToken cancellationToken)
+    {
+        var info = await _docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+        return [.. info.Runtimes?.Keys ?? []];
     }
 
     private void ReleaseUid(string containerName)
