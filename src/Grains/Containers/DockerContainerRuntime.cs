@@ -29,6 +29,15 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     // exec'd after setuid to a non-root user keeps none of them, and no-new-privileges stops it regaining any.
     private static readonly string[] AgentCapabilities = ["CHOWN", "KILL", "SETUID", "SETGID"];
 
+    // Docker's default read-only paths, plus /sys/fs/cgroup. On a cgroup v1 host crun mounts a tmpfs there (under the
+    // read-only cgroup hierarchies) that is writable by every user: mode 1777, 1 MiB, no inode cap. User code could fill
+    // it with empty files (kernel memory charged to the container, with no process for the OOM killer to end), and a
+    // file left there would outlive a one-shot executor's reset, which empties only the sandbox's own directories, and
+    // reach the next run. Read-only, the cgroup files stay readable (runtimes such as the JVM size themselves from
+    // them); runc's tmpfs there is root's, and read-only now too. Listing the paths replaces Docker's defaults, so they
+    // are repeated here.
+    private static readonly string[] ReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup"];
+
     // Processes and threads kept free for the agent (root, exempt from RLIMIT_NPROC) under the pids
     // limit: a fork bomb in user code hits RLIMIT_NPROC first, and the agent can still start threads.
     private const int AgentPidsReserve = 48;
@@ -147,6 +156,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 CapDrop = ["ALL"],
                 CapAdd = [.. AgentCapabilities],
                 SecurityOpt = ["no-new-privileges"],
+                ReadonlyPaths = [.. ReadonlyPaths],
                 Memory = spec.MemoryBytes,
                 MemorySwap = spec.MemoryBytes,
                 NanoCPUs = (long)(spec.Cpu * 1_000_000_000),
