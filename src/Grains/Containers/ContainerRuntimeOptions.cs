@@ -11,9 +11,7 @@ public sealed class ContainerRuntimeOptions
     /// <summary>Engine API version to speak; 1.41 is what Debian bookworm's Docker 20.10 serves. Default "1.41".</summary>
     public string ApiVersion { get; set; } = "1.41";
 
-    /// <summary>OCI runtime for sandbox containers, as registered with the engine: "crun", "runc", "runsc" (gVisor). Default
-    /// (unset or empty): crun when the engine has it registered (scripts/setup.sh does), since it starts containers
-    /// faster than runc under the same isolation; otherwise the engine's default (runc), with a warning at start-up.</summary>
+    /// <summary>OCI runtime for sandbox containers (e.g. "runsc" for gVisor); null = the engine's default (runc).</summary>
     public string? OciRuntime { get; set; }
 
     /// <summary>Image name prefix; template T runs in "&lt;prefix&gt;T:latest". Default "soulbox/".</summary>

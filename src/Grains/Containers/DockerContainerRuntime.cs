@@ -13,8 +13,7 @@ namespace SoulBox.Grains.Containers;
 /// <summary>Sandbox containers on the local Docker engine, with the isolation defaults of the design brief:
 /// no network, read-only root with size-limited tmpfs, every capability dropped except the few the agent
 /// needs to start user code as an unprivileged user (user code itself runs with none), no-new-privileges,
-/// memory = memory+swap, CPU quota, pids limit, ulimits, an OCI runtime chosen by <see cref="OciRuntimeSelector"/>
-/// (crun when the engine has it, else the engine's default; configurable).</summary>
+/// memory = memory+swap, CPU quota, pids limit, ulimits, configurable OCI runtime.</summary>
 internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDisposable
 {
     public const string NodeLabel = "soulbox.node";
@@ -29,15 +28,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     // exec'd after setuid to a non-root user keeps none of them, and no-new-privileges stops it regaining any.
     private static readonly string[] AgentCapabilities = ["CHOWN", "KILL", "SETUID", "SETGID"];
 
-    // Docker's default read-only paths, plus /sys/fs/cgroup. On a cgroup v1 host crun mounts a tmpfs there (under the
-    // read-only cgroup hierarchies) that is writable by every user: mode 1777, 1 MiB, no inode cap. User code could fill
-    // it with empty files (kernel memory charged to the container, with no process for the OOM killer to end), and a
-    // file left there would outlive a one-shot executor's reset, which empties only the sandbox's own directories, and
-    // reach the next run. Read-only, the cgroup files stay readable (runtimes such as the JVM size themselves from
-    // them); runc's tmpfs there is root's, and read-only now too. Listing the paths replaces Docker's defaults, so they
-    // are repeated here.
-    private static readonly string[] ReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup"];
-
     // Processes and threads kept free for the agent (root, exempt from RLIMIT_NPROC) under the pids
     // limit: a fork bomb in user code hits RLIMIT_NPROC first, and the agent can still start threads.
     private const int AgentPidsReserve = 48;
@@ -48,7 +38,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly ContainerOwner _owner;
     private readonly SoulBoxMetrics _metrics;
     private readonly ILogger<DockerContainerRuntime> _logger;
-    private readonly OciRuntimeSelector _ociRuntime;
     // Per image id, not per tag: a rebuilt image under the same tag may set another environment.
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _imageEnv = new();
 
@@ -69,7 +58,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             .WithApiVersion(System.Version.Parse(_options.ApiVersion))
             .Build();
         _uids = new SandboxUidAllocator(_options.EffectiveUidLeaseDirectory, TimeProvider.System, ContainerExistsAsync);
-        _ociRuntime = new OciRuntimeSelector(_options.OciRuntime, RegisteredRuntimesAsync, logger);
     }
 
     public string ImageFor(string template) => $"{_options.ImagePrefix}{template}:latest";
@@ -156,7 +144,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 CapDrop = ["ALL"],
                 CapAdd = [.. AgentCapabilities],
                 SecurityOpt = ["no-new-privileges"],
-                ReadonlyPaths = [.. ReadonlyPaths],
                 Memory = spec.MemoryBytes,
                 MemorySwap = spec.MemoryBytes,
                 NanoCPUs = (long)(spec.Cpu * 1_000_000_000),
@@ -167,7 +154,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                     new Ulimit { Name = "core", Soft = 0, Hard = 0 },
                     new Ulimit { Name = "nproc", Soft = Math.Max(16, spec.PidsLimit - AgentPidsReserve), Hard = Math.Max(16, spec.PidsLimit - AgentPidsReserve) },
                 ],
-                Runtime = await _ociRuntime.ResolveAsync(cancellationToken).ConfigureAwait(false),
+                Runtime = _options.OciRuntime,
                 // Null leaves the engine's default parent; the property is only sent when set.
                 CgroupParent = _options.EffectiveCgroupParent!,
                 LogConfig = new LogConfig { Type = "json-file", Config = new Dictionary<string, string> { ["max-size"] = "1m", ["max-file"] = "1" } },
@@ -176,26 +163,12 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
         try
         {
-            string id;
-            try
-            {
-                id = await CreateAndStartAsync(parameters, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DockerApiException e) when (_ociRuntime.MayFallBack(parameters.HostConfig.Runtime, e.Message))
-            {
-                // The automatically chosen runtime cannot run containers here: try the engine's default, and keep it
-                // only if it works (a failure under both is not the runtime's, and is thrown as the default's).
-                var failed = parameters.HostConfig.Runtime!;
-                await RemoveByNameAsync(name).ConfigureAwait(false);
-                parameters.HostConfig.Runtime = null;
-                id = await CreateAndStartAsync(parameters, cancellationToken).ConfigureAwait(false);
-                _ociRuntime.FallBack(failed, e.Message);
-            }
-
-            await TrackCgroupAsync(id, cancellationToken).ConfigureAwait(false);
+            var created = await _docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
+            await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
+            await TrackCgroupAsync(created.ID, cancellationToken).ConfigureAwait(false);
             _metrics.ContainerStarted(spec.Template, Stopwatch.GetElapsedTime(started));
-            LogStarted(id[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new ContainerHandle(id, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv) { ImageId = imageId };
+            LogStarted(created.ID[..12], spec.Template, spec.SandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new ContainerHandle(created.ID, name, spec.Template, Path.Combine(runDirectory, AgentProtocol.SocketFileName), runDirectory, imageEnv) { ImageId = imageId };
         }
         catch (DockerImageNotFoundException)
         {
@@ -210,24 +183,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             TryDeleteDirectory(runDirectory);
             throw;
         }
-    }
-
-    private async Task<string> CreateAndStartAsync(CreateContainerParameters parameters, CancellationToken cancellationToken)
-    {
-        var created = await _docker.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false);
-        await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken).ConfigureAwait(false);
-        return created.ID;
-    }
-
-    /// <summary>Logs which OCI runtime sandbox containers run under (asking the engine which it has registered), so
-    /// a node that falls back to the engine's default says so at start-up rather than at its first container.</summary>
-    public Task CheckOciRuntimeAsync(CancellationToken cancellationToken) => _ociRuntime.CheckAsync(cancellationToken);
-
-    /// <summary>The runtimes the engine has registered (<c>docker info</c>: runc, and crun or runsc when set up).</summary>
-    private async Task<IReadOnlyCollection<string>> RegisteredRuntimesAsync(CancellationToken cancellationToken)
-    {
-        var info = await _docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
-        return [.. info.Runtimes?.Keys ?? []];
     }
 
     private void ReleaseUid(string containerName)

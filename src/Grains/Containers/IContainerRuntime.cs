@@ -7,10 +7,6 @@ public interface IContainerRuntime
     /// (the agent may still be starting: connect with retries).</summary>
     Task<ContainerHandle> StartAsync(ContainerSpec spec, CancellationToken cancellationToken);
 
-    /// <summary>Logs which OCI runtime containers run under, asking the engine what it has registered; a node that
-    /// falls back to the engine's default (crun not registered) or names one the engine lacks says so at start-up.</summary>
-    Task CheckOciRuntimeAsync(CancellationToken cancellationToken);
-
     /// <summary>Force-removes a container and its run directory. Missing containers are not an error.</summary>
     Task RemoveAsync(ContainerHandle container, CancellationToken cancellationToken);
 

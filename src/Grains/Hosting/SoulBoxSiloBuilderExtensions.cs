@@ -100,7 +100,6 @@ public static class SoulBoxSiloBuilderExtensions
             sp.GetRequiredService<NodeIdentity>().Name,
             sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OciRuntimeCheck>();
         services.AddSingleton<SandboxRegistry>();
         services.AddSingleton<ContainerStarts>();
         services.AddSingleton<WorkerReadiness>();
