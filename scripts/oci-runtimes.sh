@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs extra OCI runtimes from Debian's packages and registers them with the Docker daemon, so
-# containers can run under them. scripts/setup.sh calls this with crun by default (--runtimes LIST).
+# containers can run under them with SoulBox:Docker:OciRuntime=<name>. Optional: scripts/setup.sh calls
+# this only with --runtimes.
 #
-# Usage: scripts/oci-runtimes.sh crun[,runsc]
-#   crun   crun (Debian package crun): a runc-compatible runtime in C that starts a container in about
-#          two thirds of runc's time (README, "Container runtime"). The silo runs sandboxes under it when the
-#          daemon lists it (SoulBox:Docker:OciRuntime unset). Best effort: when it cannot be installed or
+# Usage: scripts/oci-runtimes.sh runsc[,crun]
+#   crun   crun (Debian package crun): a runc-compatible runtime in C that spends about a third of runc's CPU
+#          on a container start. Not SoulBox's default: on a cgroup v1 host it mounts a tmpfs every user may
+#          write at /sys/fs/cgroup (README, "Container runtime"). Best effort: when it cannot be installed or
 #          cannot run a container here, it is left unregistered (removed if an earlier run registered it)
-#          with a warning, and the silo uses the daemon's default (runc).
+#          with a warning.
 #          crun refuses to run on a hybrid cgroup host (v1 controllers, plus cgroup2 at
 #          /sys/fs/cgroup/unified) while any controller is attached to the v2 hierarchy; such a controller
 #          that no v1 hierarchy has and that no v2 cgroup uses (e.g. hugetlb here) is mounted as a v1
@@ -31,7 +32,7 @@ set -euo pipefail
 log() { printf '[runtimes] %s\n' "$*"; }
 die() { log "ERROR: $*"; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 crun[,runsc]"
+[ $# -eq 1 ] || die "usage: $0 runsc[,crun]"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 DAEMON_JSON=/etc/docker/daemon.json
@@ -40,7 +41,7 @@ PROBE_IMAGE="${SOULBOX_RUNTIME_PROBE_IMAGE:-debian:bookworm-slim}"
 IFS=',' read -r -a REQUESTED <<<"$1"
 declare -A PACKAGE=([runsc]=runsc [crun]=crun)
 declare -A ARGS=([runsc]='["--host-uds=all", "--network=none"]' [crun]='[]')
-# A speed-up only: the silo falls back to the daemon's default without it.
+# Best effort: a speed-up at most, never needed for isolation.
 declare -A BEST_EFFORT=([crun]=1)
 for name in "${REQUESTED[@]}"; do
     [ -n "${PACKAGE[$name]:-}" ] || die "unknown runtime '$name' (known: ${!PACKAGE[*]})"
@@ -62,7 +63,7 @@ DROPPED=()  # best-effort runtimes that cannot work here: unregistered if an ear
 drop() {
     local name="$1" why="$2"
     [ -n "${BEST_EFFORT[$name]:-}" ] || die "$name: $why"
-    log "WARNING: $name not used: $why; sandbox containers run under the daemon's default runtime (runc)"
+    log "WARNING: $name not registered: $why"
     DROPPED+=("$name")
 }
 
@@ -164,8 +165,8 @@ if [ "$(update_daemon_json "${DROPPED[@]}")" = "changed" ]; then
 fi
 
 # ---------------------------------------------------------------- check
-# crun is what the silo picks by default when the daemon lists it, so it must really start a container here,
-# with the isolation settings sandboxes use; if it cannot, it is unregistered again.
+# A registered crun must really start a container here, with the isolation settings sandboxes use (a hybrid
+# cgroup host can refuse it at that point); if it cannot, it is unregistered again.
 if [[ " ${WANTED[*]} " == *" crun "* ]]; then
     if ! docker image inspect "$PROBE_IMAGE" >/dev/null 2>&1; then
         log "no image $PROBE_IMAGE to check crun with; not checked"

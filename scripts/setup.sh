@@ -4,12 +4,11 @@
 # Idempotent: every step first checks whether its result already exists and is
 # current, so a second run on a prepared machine takes a few seconds.
 #
-# Usage: scripts/setup.sh [--images python,node,go,java] [--runtimes crun[,runsc] | --runtimes none]
-#   --runtimes  OCI runtimes to install from Debian and register with dockerd besides its runc
-#               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted).
-#               Default crun: the silo runs sandboxes under it when dockerd lists it (faster starts);
-#               best effort, a host where it cannot run keeps runc with a warning. Add runsc for
-#               gVisor (SoulBox:Docker:OciRuntime=runsc); none registers nothing.
+# Usage: scripts/setup.sh [--images python,node,go,java] [--runtimes runsc[,crun]]
+#   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
+#               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted);
+#               use with SoulBox:Docker:OciRuntime=runsc. Sandboxes run under runc otherwise
+#               (README, "Container runtime": why not crun).
 #
 # Environment:
 #   SOULBOX_SKIP_AGENT=1       skip publishing the agent (src/Agent)
@@ -44,7 +43,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # ---------------------------------------------------------------- arguments
 IMAGES=("${ALL_IMAGES[@]}")
-RUNTIMES="crun"
+RUNTIMES=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --images) [ $# -ge 2 ] || die "--images needs a value, e.g. --images python,node"
@@ -53,7 +52,7 @@ while [ $# -gt 0 ]; do
         --runtimes) [ $# -ge 2 ] || die "--runtimes needs a value, e.g. --runtimes runsc"
                     RUNTIMES="$2"; shift 2 ;;
         --runtimes=*) RUNTIMES="${1#--runtimes=}"; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
@@ -112,20 +111,10 @@ command -v ip           >/dev/null 2>&1 || missing+=(iproute2)
 if ! dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null | grep -q 'install ok installed'; then
     missing+=(libc6-dev)
 fi
-# crun (step g) is installed here too when missing, sharing the package index update on a fresh machine; a
-# failure to install it is not fatal (step g then leaves sandboxes on runc).
-optional=()
-if [[ ",$RUNTIMES," == *",crun,"* ]] && ! command -v crun >/dev/null 2>&1; then
-    optional+=(crun)
-fi
 if [ ${#missing[@]} -gt 0 ]; then
-    log "a. installing host packages: ${missing[*]} ${optional[*]}"
+    log "a. installing host packages: ${missing[*]}"
     $SUDO apt-get update
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-    if [ ${#optional[@]} -gt 0 ]; then
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${optional[@]}" \
-            || log "a. WARNING: could not install ${optional[*]}"
-    fi
     log "a. host packages installed"
 else
     log "a. host packages present (dockerd, debootstrap, redis-server, gcc, libc6-dev, iproute2)"
@@ -475,15 +464,10 @@ if [ -x artifacts/agent/soulbox-agent ] && [ "${SOULBOX_SKIP_AGENT:-0}" != "1" ]
     fi
 fi
 
-# ---------------------------------------------------------------- g. OCI runtimes
-# crun by default (the silo's default runtime when dockerd lists it); runsc only when asked. A failure with
-# crun alone is a warning: the silo then runs sandboxes under runc, slower to start but just as isolated.
-if [ -n "$RUNTIMES" ] && [ "$RUNTIMES" != "none" ]; then
+# ---------------------------------------------------------------- g. optional OCI runtimes
+if [ -n "$RUNTIMES" ]; then
     log "g. OCI runtimes: $RUNTIMES"
-    if ! SOULBOX_RUNTIME_PROBE_IMAGE="$BASE_IMAGE" scripts/oci-runtimes.sh "$RUNTIMES"; then
-        [ "$RUNTIMES" = "crun" ] || die "g. could not register the OCI runtimes $RUNTIMES"
-        log "g. WARNING: crun not registered; sandbox containers run under dockerd's default runtime (runc)"
-    fi
+    SOULBOX_RUNTIME_PROBE_IMAGE="$BASE_IMAGE" scripts/oci-runtimes.sh "$RUNTIMES"
 fi
 
 log "done"
