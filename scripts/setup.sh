@@ -6,7 +6,9 @@
 #
 # Usage: scripts/setup.sh [--images python,node,go,java] [--runtimes runsc[,crun]]
 #   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
-#               (scripts/oci-runtimes.sh); use with SoulBox:Docker:OciRuntime=runsc
+#               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted);
+#               use with SoulBox:Docker:OciRuntime=runsc. Sandboxes run under runc otherwise
+#               (README, "Container runtime": why not crun).
 #
 # Environment:
 #   SOULBOX_SKIP_AGENT=1       skip publishing the agent (src/Agent)
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
         --runtimes) [ $# -ge 2 ] || die "--runtimes needs a value, e.g. --runtimes runsc"
                     RUNTIMES="$2"; shift 2 ;;
         --runtimes=*) RUNTIMES="${1#--runtimes=}"; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
@@ -465,7 +467,7 @@ fi
 # ---------------------------------------------------------------- g. optional OCI runtimes
 if [ -n "$RUNTIMES" ]; then
     log "g. OCI runtimes: $RUNTIMES"
-    scripts/oci-runtimes.sh "$RUNTIMES"
+    SOULBOX_RUNTIME_PROBE_IMAGE="$BASE_IMAGE" scripts/oci-runtimes.sh "$RUNTIMES"
 fi
 
 log "done"
