@@ -40,10 +40,15 @@ internal sealed class DockerEngine : IAsyncDisposable
     public async Task StartAsync()
     {
         Directory.CreateDirectory(ExecRoot);
-        var start = new ProcessStartInfo("dockerd")
+        // In a network namespace of its own: a dockerd started with --bridge=none deletes the host's docker0 on start
+        // (libnetwork's removeDefaultBridgeInterface), which broke every later `docker build` on the machine. The
+        // private engine needs no network: sandboxes have none, and the silo reaches agents through bind-mounted
+        // sockets. unshare execs dockerd, so the process is dockerd itself.
+        var start = new ProcessStartInfo("unshare")
         {
             ArgumentList =
             {
+                "--net", "--", "dockerd",
                 "--host", Endpoint,
                 "--data-root", Path.Combine(_directory, "data"),
                 "--exec-root", ExecRoot,
