@@ -93,35 +93,59 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
 
     /// <summary>False for a process that is gone, a zombie, already exiting, or has a SIGKILL pending: a kernel killed
     /// between runs (`kill -9 -1` from user code) must count as dead the moment the signal is sent, not only once the
-    /// scheduler has let it die, or the next run would be handed to a process about to vanish.</summary>
+    /// scheduler has let it die, or the next run would be handed to a process about to vanish. Checked before every
+    /// code run, so it reads one file into a stack buffer: /proc/pid/stat holds the state, the flags and the main
+    /// thread's pending signals, and a SIGKILL to the process is put on every thread's own pending set at once
+    /// (the kernel's complete_signal), so field 31 shows it as /proc/pid/status's ShdPnd would.</summary>
     private static bool IsAlive(int pid)
     {
-        const long PfExiting = 0x4;
+        const ulong PfExiting = 0x4;
         const ulong SigKillBit = 1UL << (9 - 1);
+        Span<byte> stat = stackalloc byte[1024];
+        int length;
         try
         {
-            var fields = ProcessTree.StatFields(pid) ?? [];
-            if (fields.Length < 7 || fields[0] is "Z" or "X" || (long.TryParse(fields[6], out var flags) && (flags & PfExiting) != 0))
-            {
-                return false;
-            }
-
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if ((line.StartsWith("SigPnd:", StringComparison.Ordinal) || line.StartsWith("ShdPnd:", StringComparison.Ordinal))
-                    && ulong.TryParse(line.AsSpan(7).Trim(), System.Globalization.NumberStyles.HexNumber, null, out var pending)
-                    && (pending & SigKillBit) != 0)
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            using var handle = File.OpenHandle($"/proc/{pid}/stat");
+            length = RandomAccess.Read(handle, stat, 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
+
+        // Fields after the command name, which may hold spaces and parentheses: "state ppid pgrp ... flags(9) ... signal(31)".
+        var rest = stat[..length];
+        var close = rest.LastIndexOf((byte)')');
+        if (close < 0 || close + 2 >= rest.Length)
+        {
+            return false;
+        }
+
+        rest = rest[(close + 2)..];
+        var state = rest[0];
+        if (state is (byte)'Z' or (byte)'X')
+        {
+            return false;
+        }
+
+        ulong flags = 0, signal = 0;
+        for (var field = 3; field <= 31 && !rest.IsEmpty; field++)
+        {
+            var space = rest.IndexOf((byte)' ');
+            var token = space < 0 ? rest : rest[..space];
+            if (field == 9)
+            {
+                System.Buffers.Text.Utf8Parser.TryParse(token, out flags, out _);
+            }
+            else if (field == 31)
+            {
+                System.Buffers.Text.Utf8Parser.TryParse(token, out signal, out _);
+            }
+
+            rest = space < 0 ? [] : rest[(space + 1)..];
+        }
+
+        return (flags & PfExiting) == 0 && (signal & SigKillBit) == 0;
     }
 
     public void Dispose()
