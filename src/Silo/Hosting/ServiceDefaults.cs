@@ -56,7 +56,7 @@ public static class ServiceDefaults
 
     private const string AspNetCoreHostingMeter = "Microsoft.AspNetCore.Hosting";
 
-    private static MetricStreamConfiguration? MetricStream(Instrument instrument) =>
+    internal static MetricStreamConfiguration? MetricStream(Instrument instrument) =>
         instrument.Meter.Name == AspNetCoreHostingMeter ? null : new MetricStreamConfiguration { CardinalityLimit = MetricStreamCardinalityLimit };
 
     /// <summary><c>/health</c> (the process answers), <c>/ready</c> (a worker node: it can start a sandbox now; a
