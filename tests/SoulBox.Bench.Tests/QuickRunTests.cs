@@ -79,6 +79,9 @@ public sealed class QuickRunTests
         Assert.Contains("client", results.Run.Transports);
         Assert.NotNull(results.IdleNode);
         Assert.True(results.IdleNode.SiloRssMeanMb > 0, "idle node RSS was not sampled");
+        // The idle figure is the node ready to serve: sampled once its warm pool held a container per template.
+        Assert.True(results.IdleNodePoolFilled, $"the warm pool was not filled when the idle node was sampled: {string.Join(", ", results.IdleNodeWarmContainers)}");
+        Assert.Contains("python", results.IdleNodeWarmContainers.Keys);
 
         Assert.Contains(results.Series, s => s is { Scenario: "coldstart", System: "soulbox-client" } && s.Latency.Count > 0);
         Assert.Contains(results.Series, s => s is { Scenario: "coldstart", System: "docker-run" } && s.Latency.Count > 0);
@@ -94,7 +97,7 @@ public sealed class QuickRunTests
 
         Assert.Contains(results.Throughput, t => t.System == "docker-exec");
         Assert.Contains(results.Throughput, t => t.System == "docker-run");
-        Assert.Contains(results.Memory, m => m.Label == "idle");
+        Assert.Contains(results.Memory, m => m.Label == $"idle ({BenchResults.IdleNodeLabel["idle ".Length..]})");
         Assert.Contains(results.Memory, m => m.Label == "single execution");
         Assert.Contains(results.Memory, m => m.Label == "10 concurrent");
         Assert.Contains(results.Cpu, c => c.System == "soulbox-client" && c.AchievedRps > 0);
@@ -102,7 +105,7 @@ public sealed class QuickRunTests
         Assert.Contains(results.Languages, l => l.Language == "python" && l.Available && l.Execution!.Count > 0);
         Assert.NotEmpty(results.Targets);
         Assert.Contains(results.Goals, g => g.Goal.StartsWith("Warm execution", StringComparison.Ordinal));
-        Assert.Contains(results.Goals, g => g.Goal.StartsWith("Idle node memory", StringComparison.Ordinal));
+        Assert.Contains(results.Goals, g => g.Goal.StartsWith("Idle single-node silo RSS after start-up, pool filled", StringComparison.Ordinal));
         Assert.Contains(results.Stages, s => s.Scenario == "warm");
         Assert.Contains("warm.soulbox-client.hello.p95_ms", results.Metrics.Keys);
         Assert.Contains("memory.idle_node_rss_mb", results.Metrics.Keys);

@@ -100,6 +100,21 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
         return new SoulBoxTarget(node, host, http, drivers, httpUnavailable, description);
     }
 
+    /// <summary>Warm containers per template, from the node's Prometheus endpoint (the <c>soulbox_pool_warm</c> gauge);
+    /// null when /metrics does not answer (a node without HTTP).</summary>
+    public async Task<Dictionary<string, int>?> WarmContainersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync("/metrics", cancellationToken);
+            return response.IsSuccessStatusCode ? PoolGauge.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Containers the stopped node left behind (e.g. warm-pool containers it does not remove on shutdown):
     /// the node name is this run's own, so nothing else is touched.</summary>
     private static async Task RemoveLeftoversAsync(string nodeName)

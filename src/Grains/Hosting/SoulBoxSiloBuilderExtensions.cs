@@ -21,6 +21,13 @@ namespace SoulBox.Grains.Hosting;
 
 public static class SoulBoxSiloBuilderExtensions
 {
+    /// <summary>Grain addresses each silo caches. Orleans' default (1,000,000) is allocated up front: its caches are
+    /// dictionaries created with that capacity, 2 × 9.3 MB of bucket arrays on an idle node (measured with dotnet-dump).
+    /// A SoulBox cluster holds about MaxSandboxesPerNode (default 100) sandbox grains per worker plus a few per node,
+    /// so 100,000 covers clusters of hundreds of nodes; past it, a call to an evicted grain costs one directory
+    /// lookup, not an error.</summary>
+    public const int DirectoryCacheSize = 100_000;
+
     /// <summary>What every SoulBox silo needs, worker or not: node-pinned placement (placement runs on the
     /// calling silo) and SoulBox's meter.</summary>
     public static ISiloBuilder AddSoulBoxCore(this ISiloBuilder silo)
@@ -35,6 +42,7 @@ public static class SoulBoxSiloBuilderExtensions
 #pragma warning restore ORLEANSEXP003
         // Runs may last up to SandboxOptions.MaxRunTimeoutMs (10 min); Orleans' default 30 s would cut them off.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = SoulBoxCluster.CallTimeout);
+        silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = DirectoryCacheSize);
         silo.AddOutgoingGrainCallFilter<SandboxLossFilter>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddMetrics();

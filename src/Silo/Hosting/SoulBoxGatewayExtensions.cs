@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
-using Orleans.Dashboard;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 using SoulBox.Grains.Execution;
@@ -57,6 +56,7 @@ public static class SoulBoxGatewayExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddSingleton<SandboxAccess>();
+        builder.Services.AddSingleton<LazyDashboard>();
         // A worker node shares the budget its runs use; a gateway-only node bounds the results it writes with its own.
         builder.Services.TryAddSingleton<RetainedOutputBudget>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -107,10 +107,12 @@ public static class SoulBoxGatewayExtensions
         return app;
     }
 
-    /// <summary>The Orleans Dashboard at /dashboard: loopback callers, or an admin key.</summary>
+    /// <summary>The Orleans Dashboard at /dashboard: loopback callers, or an admin key. Built on its first request
+    /// (see <see cref="LazyDashboard"/>: its assets would otherwise take ~21 MB of every idle node).</summary>
     public static WebApplication MapSoulBoxDashboard(this WebApplication app)
     {
-        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(AuthExtensions.AdminPolicy).ExcludeFromDescription();
+        var dashboard = app.Services.GetRequiredService<LazyDashboard>();
+        app.Map(LazyDashboard.RoutePrefix + "/{**path}", dashboard.InvokeAsync).RequireAuthorization(AuthExtensions.AdminPolicy).ExcludeFromDescription();
         return app;
     }
 }
