@@ -222,7 +222,7 @@ internal sealed partial class CompileCache : IDisposable
         try
         {
             // Opened under the lock: an eviction later unlinks the name, and this handle still reads the whole entry.
-            return new FileStream(EntryPath(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
+            return new FileStream(EntryPath(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 4096, FileOptions.Asynchronous);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
