@@ -221,7 +221,8 @@ public sealed class CompileCacheTests : IDisposable
         {
             lock (counts)
             {
-                counts[instrument.Name] = counts.GetValueOrDefault(instrument.Name) + value;
+                // Counters add up; the gauges (size, entries) report their current value.
+                counts[instrument.Name] = instrument is ObservableGauge<long> ? value : counts.GetValueOrDefault(instrument.Name) + value;
             }
         });
         listener.Start();
@@ -234,6 +235,10 @@ public sealed class CompileCacheTests : IDisposable
         Assert.Equal(2, counts["soulbox.compile.cache.misses"]);
         Assert.Equal(1, counts["soulbox.compile.cache.hits"]);
         Assert.Equal(1, counts["soulbox.compile.cache.evictions"]);
+        listener.RecordObservableInstruments();
+        Assert.Equal(1, counts["soulbox.compile.cache.entries"]);
+        Assert.Equal(cache.Bytes, counts["soulbox.compile.cache.size"]);
+        Assert.True(cache.Bytes > 600_000);
     }
 
     [Fact]
