@@ -35,6 +35,19 @@ public sealed class FileTests(AgentFixture agent) : IClassFixture<AgentFixture>
     }
 
     [Fact]
+    public async Task Write_Executable_GivesMode0755_AlsoToAFileThatWasThere()
+    {
+        await using var client = await agent.ConnectAsync();
+        var plain = await client.CallAsync<FileStatEvent>(new WriteFileRequest("prog", false), Encoding.UTF8.GetBytes("#!/bin/sh\n"));
+        var made = await client.CallAsync<FileStatEvent>(new WriteFileRequest("prog", false) { Executable = true }, Encoding.UTF8.GetBytes("#!/bin/sh\necho ran\n"));
+        var fresh = await client.CallAsync<FileStatEvent>(new WriteFileRequest("bin/new", false) { Executable = true }, [1]);
+
+        Assert.Equal(0, plain.Entry.Mode & 0x49); // no execute bit without the flag
+        Assert.Equal(0x1ED, made.Entry.Mode);
+        Assert.Equal(0x1ED, fresh.Entry.Mode);
+    }
+
+    [Fact]
     public async Task Read_OfABigFile_StreamsChunksNoLargerThanTheLimit()
     {
         await using var client = await agent.ConnectAsync();

@@ -11,6 +11,7 @@ public sealed class LanguagePlanTests
 
         Assert.Null(plan.CompileArgv!);
         Assert.Equal(["python3", "/w/main.py", "a", "b c"], plan.RunArgv);
+        Assert.Empty(plan.CompileOutputs);
     }
 
     [Fact]
@@ -20,6 +21,7 @@ public sealed class LanguagePlanTests
 
         Assert.Equal(["soulbox-go-build", "/w/main.go", "/w/.soulbox-main"], plan.CompileArgv!);
         Assert.Equal(["/w/.soulbox-main", "x"], plan.RunArgv);
+        Assert.Equal([".soulbox-main"], plan.CompileOutputs);
     }
 
     [Fact]
@@ -31,6 +33,7 @@ public sealed class LanguagePlanTests
         Assert.Equal(["-d", "/w/.soulbox-classes", "-encoding", "UTF-8", "/w/Main.java", "/w/Util.java"], plan.CompileArgv[^6..]);
         Assert.Equal("java", plan.RunArgv[0]);
         Assert.Equal(["-cp", "/w/.soulbox-classes", "Main"], plan.RunArgv[^3..]);
+        Assert.Equal([".soulbox-classes"], plan.CompileOutputs);
     }
 
     [Theory]

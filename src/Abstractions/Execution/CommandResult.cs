@@ -24,4 +24,8 @@ public sealed record CommandResult
     [Id(8)] public double CpuTimeMs { get; init; }
     /// <summary>Peak memory in bytes.</summary>
     [Id(9)] public long PeakMemoryBytes { get; init; }
+    /// <summary>True for a compile stage that did not run: an identical earlier compile on the same node (same
+    /// toolchain, sources and flags) left its outputs in the node's compile cache. Its output is that compile's;
+    /// its times and memory are zero.</summary>
+    [Id(10)] public bool Cached { get; init; }
 }

@@ -16,6 +16,8 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
     // The agent's umask applies, as for any program: 0644 files and 0755 directories by default.
     private const int NewFileMode = 0x1B6;
     private const int NewDirectoryMode = 0x1FF;
+    // rwxr-xr-x, set with fchmod (no umask): what a compiler gives the programs it links.
+    private const int ExecutableFileMode = 0x1ED;
 
     public SandboxPaths Paths => paths;
 
@@ -37,8 +39,9 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
     }
 
     /// <summary>Opens a regular file for writing, creating it and its missing parents (owned by the sandbox
-    /// user, since it creates them); truncated unless <paramref name="append"/>.</summary>
-    public OpenedFile OpenWrite(string? requested, bool append)
+    /// user, since it creates them); truncated unless <paramref name="append"/>; mode 0755 when
+    /// <paramref name="executable"/>.</summary>
+    public OpenedFile OpenWrite(string? requested, bool append, bool executable = false)
     {
         var path = paths.Parse(requested);
         if (path.IsRoot)
@@ -56,6 +59,13 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
                 var errno = LastError;
                 file.Handle.Dispose();
                 throw new ErrnoException(errno, "ftruncate");
+            }
+
+            if (executable && ChangeMode((int)file.Handle.DangerousGetHandle(), ExecutableFileMode) != 0)
+            {
+                var errno = LastError;
+                file.Handle.Dispose();
+                throw new ErrnoException(errno, "fchmod");
             }
 
             return file;

@@ -130,7 +130,12 @@ public sealed record ReadFileRequest(string Path) : AgentRequest;
 
 /// <summary>Writes the payload to Path (creating parent directories); Append adds to what the
 /// previous chunk wrote, so large files arrive as several requests. Answered by <see cref="FileStatEvent"/>.</summary>
-public sealed record WriteFileRequest(string Path, bool Append) : AgentRequest;
+public sealed record WriteFileRequest(string Path, bool Append) : AgentRequest
+{
+    /// <summary>Gives the file mode 0755 (else a new file gets 0666 less the agent's umask, an existing one keeps
+    /// its mode): a program put back from the node's compile cache must be executable. Default false.</summary>
+    public bool Executable { get; init; }
+}
 
 public sealed record ListFilesRequest(string Path) : AgentRequest;
 

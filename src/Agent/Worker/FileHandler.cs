@@ -27,7 +27,7 @@ internal sealed class FileHandler(WorkerServices services)
 
     public async Task WriteAsync(WriteFileRequest request, byte[] payload, IEventSink sink, CancellationToken cancellationToken)
     {
-        var file = Files.OpenWrite(request.Path, request.Append);
+        var file = Files.OpenWrite(request.Path, request.Append, request.Executable);
         AgentFileEntry entry;
         await using (var stream = new FileStream(file.Handle, FileAccess.Write, bufferSize: 0))
         {

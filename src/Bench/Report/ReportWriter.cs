@@ -279,7 +279,21 @@ internal static class ReportWriter
         }
 
         md.AppendLine();
-        md.AppendLine("Go and Java compile on every run, in SoulBox (go build, javac + java) and in the baselines (go run, single-file java) alike.");
+        md.AppendLine("In a sandbox Go and Java compile on every run (go build, javac + java), as the baselines do (go run, single-file java): a sandbox's files outlive its runs and can change what a build writes, so its builds are not cached.");
+        var oneShots = r.Languages.Where(l => l.OneShot is not null).ToList();
+        if (oneShots.Count > 0)
+        {
+            md.AppendLine("One-shot runs (execute) use the node's compile cache: a miss is a new source (compile + run), a hit the same source again (the build is copied from the cache into the fresh executor; compile stage 0).");
+            md.AppendLine();
+            md.AppendLine("| Language | one-shot miss P50 / P95 ms | miss: compile stage P50 ms | one-shot hit P50 / P95 ms | hit: run stage P50 ms | hits reported cached | miss ÷ hit |");
+            md.AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var l in oneShots)
+            {
+                var o = l.OneShot!;
+                md.AppendLine(C, $"| {l.Language} | {F(o.Miss.P50Ms)} / {F(o.Miss.P95Ms)}{Errs(o.Miss)} | {F(o.MissCompileStage.P50Ms)} | {F(o.Hit.P50Ms)} / {F(o.Hit.P95Ms)}{Errs(o.Hit)} | {F(o.HitRunStage.P50Ms)} | {o.HitsReported}/{o.Hit.Count} | {Ratio(o.Miss.P50Ms, o.Hit.P50Ms)} |");
+            }
+        }
+
         md.AppendLine();
     }
 

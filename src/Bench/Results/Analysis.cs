@@ -319,6 +319,8 @@ internal static class Analysis
             if (l.Startup is { Count: > 0 }) m[prefix + ".startup.p95_ms"] = l.Startup.P95Ms;
             if (l.Execution is { Count: > 0 }) m[prefix + ".execution.p95_ms"] = l.Execution.P95Ms;
             if (l.MemoryMb is { } mem) m[prefix + ".sandbox_mb"] = mem;
+            if (l.OneShot is { Miss.Count: > 0 } miss) m[prefix + ".oneshot_miss.p95_ms"] = miss.Miss.P95Ms;
+            if (l.OneShot is { Hit.Count: > 0 } hit) m[prefix + ".oneshot_hit.p95_ms"] = hit.Hit.P95Ms;
         }
     }
 }

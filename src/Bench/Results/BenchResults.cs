@@ -82,7 +82,13 @@ internal sealed record CpuPerRequest(double SiloMs, double SandboxMs, double Eng
 internal sealed record CpuPoint(string System, double OfferedRps, double AchievedRps, LatencyStats Latency, ResourceSummary Resources);
 
 internal sealed record LanguageResult(string Language, string Template, bool Available, string? Reason,
-    LatencyStats? Startup, LatencyStats? Execution, double? MemoryMb, LatencyStats? DockerRun, LatencyStats? DockerExec, double? DockerExecMemoryMb);
+    LatencyStats? Startup, LatencyStats? Execution, double? MemoryMb, LatencyStats? DockerRun, LatencyStats? DockerExec, double? DockerExecMemoryMb,
+    OneShotCompileResult? OneShot = null);
+
+/// <summary>One-shot runs (execute) of a compiled language's hello world: a new source every time (a compile cache
+/// miss: compile + run) and the same source again (a hit: the build comes from the node's compile cache), with the
+/// compile and run stages' wall times as the node reported them.</summary>
+internal sealed record OneShotCompileResult(LatencyStats Miss, LatencyStats Hit, LatencyStats MissCompileStage, LatencyStats HitRunStage, int HitsReported);
 
 internal sealed record TargetCheck(string Name, string Target, double? Value, string Unit, bool? Met, string Source);
 

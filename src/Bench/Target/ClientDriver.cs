@@ -25,4 +25,10 @@ internal sealed class ClientDriver(ISoulBoxClient soulbox, int sandboxTimeoutSec
     }
 
     public async Task KillAsync(BenchSandbox sandbox) => await ((Sandbox)sandbox.Handle!).DisposeAsync();
+
+    public async Task<BenchExecution> ExecuteAsync(string code, string language, CancellationToken cancellationToken)
+    {
+        var result = await soulbox.ExecuteAsync(new ExecuteRequest { Language = language, Code = code }, cancellationToken);
+        return new BenchExecution(result.Stdout, result.Status.ToWire(), result.Compile?.WallTimeMs ?? 0, result.Compile?.Cached ?? false, result.Run?.WallTimeMs ?? 0);
+    }
 }

@@ -45,6 +45,14 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
         return new BenchRun(result.Stdout ?? "", NormalizeStatus(result.Status), result.WallTimeMs);
     }
 
+    public async Task<BenchExecution> ExecuteAsync(string code, string language, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("/v1/execute", new CodeBody(code, language), Json, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        var result = await response.Content.ReadFromJsonAsync<ExecuteBody>(Json, cancellationToken) ?? new ExecuteBody();
+        return new BenchExecution(result.Stdout ?? "", NormalizeStatus(result.Status), result.Compile?.WallTimeMs ?? 0, result.Compile?.Cached ?? false, result.Run?.WallTimeMs ?? 0);
+    }
+
     public async Task KillAsync(BenchSandbox sandbox)
     {
         using var response = await http.DeleteAsync($"/v1/sandboxes/{sandbox.Id}");
@@ -71,6 +79,20 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
     private sealed record CreatedBody(string? Id);
 
     private sealed record CodeBody(string Code, string Language);
+
+    private sealed record ExecuteBody
+    {
+        public string? Stdout { get; init; }
+        public string? Status { get; init; }
+        public StageBody? Compile { get; init; }
+        public StageBody? Run { get; init; }
+    }
+
+    private sealed record StageBody
+    {
+        public double WallTimeMs { get; init; }
+        public bool Cached { get; init; }
+    }
 
     private sealed record RunBody
     {

@@ -12,6 +12,9 @@ internal interface ISandboxDriver
     Task<BenchRun> RunAsync(BenchSandbox sandbox, string code, string language, CancellationToken cancellationToken);
 
     Task KillAsync(BenchSandbox sandbox);
+
+    /// <summary>A one-shot run (<c>/v1/execute</c>): a fresh executor, nothing kept but the node's compile cache.</summary>
+    Task<BenchExecution> ExecuteAsync(string code, string language, CancellationToken cancellationToken);
 }
 
 /// <summary>A sandbox created by a driver: its id and the driver's own handle.</summary>
@@ -21,6 +24,14 @@ internal sealed record BenchSandbox(string Id, object? Handle);
 internal sealed record BenchRun(string Stdout, string Status, double AgentWallMs)
 {
     /// <summary>Null when the run succeeded with the expected output, else a short error kind.</summary>
+    public string? Check(string expectedOutput) =>
+        Status != "ok" ? $"status {Status}" : Stdout.Contains(expectedOutput, StringComparison.Ordinal) ? null : "wrong output";
+}
+
+/// <summary>What a one-shot run answered: stdout, the wire status, and its compile stage (zero when the language has
+/// none, or when <paramref name="CompileCached"/>: the node's compile cache held the build) and run stage wall times.</summary>
+internal sealed record BenchExecution(string Stdout, string Status, double CompileMs, bool CompileCached, double RunMs)
+{
     public string? Check(string expectedOutput) =>
         Status != "ok" ? $"status {Status}" : Stdout.Contains(expectedOutput, StringComparison.Ordinal) ? null : "wrong output";
 }

@@ -2,9 +2,18 @@ using System.Text.RegularExpressions;
 
 namespace SoulBox.Grains.Execution;
 
-/// <summary>How a language's program is laid out, compiled and started inside a runtime image.</summary>
-internal sealed partial record LanguagePlan(string Language, string[]? CompileArgv, string[] RunArgv)
+/// <summary>How a language's program is laid out, compiled and started inside a runtime image. A compiled language
+/// declares its <see cref="CompileOutputs"/>: the paths (relative to the run directory) its compile step writes and
+/// its run step needs, a file or a directory each. That is all the compile cache needs to capture a build and put
+/// it back, so another compiled language (C, C++, Rust, ...) plugs in with its argv and its outputs.</summary>
+internal sealed partial record LanguagePlan(string Language, string[]? CompileArgv, string[] RunArgv, string[] CompileOutputs)
 {
+    /// <summary>The Go binary, written by soulbox-go-build.</summary>
+    public const string GoBinary = ".soulbox-main";
+
+    /// <summary>The directory javac writes class files into (packages as subdirectories).</summary>
+    public const string JavaClasses = ".soulbox-classes";
+
     // javac is a short-lived JVM: the image's class-data archive (images/java) and C1 only cut its start about
     // 3x here. The program itself keeps the full JIT (long runs need it) but skips the perf-data file.
     private static readonly string[] JavacFlags =
@@ -29,15 +38,16 @@ internal sealed partial record LanguagePlan(string Language, string[]? CompileAr
         var entry = $"{directory}/{entryFile}";
         return language switch
         {
-            Languages.Python => new(language, null, ["python3", entry, .. args]),
-            Languages.JavaScript => new(language, null, ["node", entry, .. args]),
+            Languages.Python => new(language, null, ["python3", entry, .. args], []),
+            Languages.JavaScript => new(language, null, ["node", entry, .. args], []),
             // soulbox-go-build (images/go) seeds the build cache from the image so std is not recompiled.
-            Languages.Go => new(language, ["soulbox-go-build", entry, $"{directory}/.soulbox-main"], [$"{directory}/.soulbox-main", .. args]),
+            Languages.Go => new(language, ["soulbox-go-build", entry, $"{directory}/{GoBinary}"], [$"{directory}/{GoBinary}", .. args], [GoBinary]),
             Languages.Java => new(
                 language,
-                ["javac", .. JavacFlags, "-d", $"{directory}/.soulbox-classes", "-encoding", "UTF-8", .. sourceFiles.Where(f => f.EndsWith(".java", StringComparison.Ordinal)).Select(f => $"{directory}/{f}")],
-                ["java", .. JavaFlags, "-cp", $"{directory}/.soulbox-classes", Path.GetFileNameWithoutExtension(entryFile), .. args]),
-            _ => new(language, null, ["bash", entry, .. args]),
+                ["javac", .. JavacFlags, "-d", $"{directory}/{JavaClasses}", "-encoding", "UTF-8", .. sourceFiles.Where(f => f.EndsWith(".java", StringComparison.Ordinal)).Select(f => $"{directory}/{f}")],
+                ["java", .. JavaFlags, "-cp", $"{directory}/{JavaClasses}", Path.GetFileNameWithoutExtension(entryFile), .. args],
+                [JavaClasses]),
+            _ => new(language, null, ["bash", entry, .. args], []),
         };
     }
 

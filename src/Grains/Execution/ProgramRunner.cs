@@ -1,6 +1,7 @@
 using System.Text;
 using SoulBox.Agent.Protocol;
 using SoulBox.Grains.AgentClient;
+using SoulBox.Grains.Compilation;
 
 namespace SoulBox.Grains.Execution;
 
@@ -11,7 +12,9 @@ internal sealed record ProgramSpec(string Language, IReadOnlyList<(string Name, 
 internal sealed record ProgramLimits(int CompileTimeoutMs, int RunTimeoutMs, long MaxOutputBytes);
 
 /// <summary>Writes a program's files into a directory of a container, compiles it (Go, Java) and runs it,
-/// all through the agent. Used for one-shot executions and for compiled languages in sandboxes.</summary>
+/// all through the agent. Used for one-shot executions and for compiled languages in sandboxes. With a
+/// <see cref="CompileCacheScope"/> (one-shot runs only) a compile whose outputs the node's cache holds is skipped:
+/// the entry is copied into the directory instead.</summary>
 internal static class ProgramRunner
 {
     public static async Task<ExecuteResult> RunAsync(
@@ -22,6 +25,7 @@ internal static class ProgramRunner
         ProgramLimits limits,
         Func<long> readOomKills,
         Func<RunEvent, ValueTask>? onOutput,
+        CompileCacheScope? compileCache,
         CancellationToken cancellationToken)
     {
         await agent.RequestAsync(new MakeDirectoryRequest(directory), cancellationToken).ConfigureAwait(false);
@@ -37,7 +41,10 @@ internal static class ProgramRunner
         CommandResult? compile = null;
         if (plan.CompileArgv is not null)
         {
-            compile = await AgentExec.RunAsync(agent, Exec(plan.CompileArgv, directory, envCopy, limits.CompileTimeoutMs, limits.MaxOutputBytes), null, readOomKills, null, cancellationToken).ConfigureAwait(false);
+            var exec = Exec(plan.CompileArgv, directory, envCopy, limits.CompileTimeoutMs, limits.MaxOutputBytes);
+            compile = compileCache is { Cache.Enabled: true, ImageId.Length: > 0 } && plan.CompileOutputs.Length > 0
+                ? await CompileThroughCacheAsync(agent, directory, program, plan, exec, env, limits, readOomKills, compileCache, cancellationToken).ConfigureAwait(false)
+                : await AgentExec.RunAsync(agent, exec, null, readOomKills, null, cancellationToken).ConfigureAwait(false);
             if (compile.Status != ExecutionStatus.Ok)
             {
                 var status = compile.Status is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.Cancelled ? compile.Status : ExecutionStatus.CompileError;
@@ -47,6 +54,89 @@ internal static class ProgramRunner
 
         var run = await AgentExec.RunAsync(agent, Exec(plan.RunArgv, directory, envCopy, limits.RunTimeoutMs, limits.MaxOutputBytes), program.Stdin, readOomKills, onOutput, cancellationToken).ConfigureAwait(false);
         return Result(program.Language, run.Status, run, compile, run);
+    }
+
+    /// <summary>A hit puts the entry's files into the directory and replays the compile's output; a miss compiles
+    /// and, if it is the run that stores this key and the compile succeeded, captures the declared outputs right away,
+    /// before the program (the only code of the run besides the compiler) starts. Failed compiles are not kept: their
+    /// result can depend on limits the key leaves out (a javac out of memory under a small limit).</summary>
+    private static async Task<CommandResult> CompileThroughCacheAsync(
+        AgentConnection agent,
+        string directory,
+        ProgramSpec program,
+        LanguagePlan plan,
+        ExecRequest exec,
+        IReadOnlyDictionary<string, string> env,
+        ProgramLimits limits,
+        Func<long> readOomKills,
+        CompileCacheScope scope,
+        CancellationToken cancellationToken)
+    {
+        var key = CompileKey.Of(program.Language, scope.ImageId, directory, exec.Argv!, env, plan.CompileOutputs, program.Files);
+        using var lookup = await scope.Cache.LookupAsync(key, program.Language, TimeSpan.FromMilliseconds(limits.CompileTimeoutMs), cancellationToken).ConfigureAwait(false);
+        if (lookup.Entry is { } entry)
+        {
+            try
+            {
+                var header = await CompileOutputTransfer.RestoreAsync(agent, directory, entry, cancellationToken).ConfigureAwait(false);
+                return new CommandResult
+                {
+                    Status = ExecutionStatus.Ok,
+                    ExitCode = 0,
+                    Stdout = Capped(header.Stdout, limits.MaxOutputBytes, out var stdoutTruncated),
+                    StdoutTruncated = stdoutTruncated,
+                    Stderr = Capped(header.Stderr, limits.MaxOutputBytes, out var stderrTruncated),
+                    StderrTruncated = stderrTruncated,
+                    Cached = true,
+                };
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+            {
+                // The entry file is damaged (the disk, not a run: no run can reach it). Compile instead; whatever the
+                // restore wrote is overwritten by the compiler.
+            }
+        }
+
+        // Time spent waiting for an identical compile of another run counts against this run's compile timeout.
+        var timeoutMs = limits.CompileTimeoutMs - (long)lookup.Waited.TotalMilliseconds;
+        if (timeoutMs <= 0)
+        {
+            return new CommandResult
+            {
+                Status = ExecutionStatus.Timeout,
+                Stderr = "The compile did not finish within the compile timeout.",
+                WallTimeMs = lookup.Waited.TotalMilliseconds,
+            };
+        }
+
+        var compile = await AgentExec.RunAsync(agent, exec with { Limits = exec.Limits with { TimeoutMs = (int)timeoutMs } }, null, readOomKills, null, cancellationToken).ConfigureAwait(false);
+        if (compile.Status == ExecutionStatus.Ok && lookup.CanStore
+            && await CompileOutputTransfer.CaptureAsync(agent, directory, plan.CompileOutputs, compile, scope.Cache.Options, cancellationToken).ConfigureAwait(false) is { } outputs)
+        {
+            await lookup.StoreAsync(outputs, cancellationToken).ConfigureAwait(false);
+        }
+
+        return compile;
+    }
+
+    /// <summary>A replayed compile output within this run's cap: a prefix, flagged, when it is longer.</summary>
+    private static string Capped(string text, long maxBytes, out bool truncated)
+    {
+        truncated = Encoding.UTF8.GetByteCount(text) > maxBytes;
+        if (!truncated)
+        {
+            return text;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var length = (int)maxBytes;
+        // Back up to the start of a character.
+        while (length > 0 && (bytes[length] & 0xC0) == 0x80)
+        {
+            length--;
+        }
+
+        return Encoding.UTF8.GetString(bytes, 0, length);
     }
 
     private static ExecRequest Exec(string[] argv, string directory, Dictionary<string, string> env, int timeoutMs, long maxOutputBytes) => new()

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Connections.Security;
 using Orleans.Metadata;
+using SoulBox.Grains.Compilation;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Execution;
 using SoulBox.Grains.Nodes;
@@ -90,6 +91,8 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<ReaperOptions>().Bind(configuration.GetSection(ReaperOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReaperOptions>, OptionsValidator<ReaperOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<CompileCacheOptions>().Bind(configuration.GetSection(CompileCacheOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CompileCacheOptions>, OptionsValidator<CompileCacheOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DrainOptions>, OptionsValidator<DrainOptions>>(_ => new(o => o.Validate()));
         // The shutdown drain runs inside the host's stop, which gives up after ShutdownTimeout (30 s by default).
@@ -114,6 +117,7 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<NodeDrain>();
         services.AddSingleton<NodeDrainer>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeDrainer>());
+        services.AddSingleton<CompileCache>();
         services.AddSingleton<ExecutorPool>();
         services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();

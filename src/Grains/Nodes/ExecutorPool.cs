@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SoulBox.Agent.Protocol;
 using SoulBox.Grains.AgentClient;
+using SoulBox.Grains.Compilation;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Execution;
 using SoulBox.Grains.Hosting;
@@ -37,6 +38,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ExecutorPool> _logger;
     private readonly OneShotValidator _validator;
+    private readonly CompileCache _compileCache;
     private readonly ExecutionScheduler _scheduler;
     private readonly IdleExecutors<(string Template, int MemoryMb), Executor> _idle;
     // Executors out of the idle set: running, or being reset or removed.
@@ -49,9 +51,11 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         SoulBoxMetrics metrics,
         ContainerStarts starts,
         NodeDrain drain,
+        CompileCache compileCache,
         TimeProvider time,
         ILogger<ExecutorPool> logger)
     {
+        _compileCache = compileCache;
         _starts = starts;
         _drain = drain;
         _runtime = runtime;
@@ -150,7 +154,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         {
             var result = await ProgramRunner.RunAsync(
                 executor.Agent, AgentProtocol.WorkDirectory, run.Program, executor.Container.ImageEnv, run.Limits,
-                () => _runtime.ReadOomKillCount(executor.Container), null, cancellationToken).ConfigureAwait(false);
+                () => _runtime.ReadOomKillCount(executor.Container), null, new CompileCacheScope(_compileCache, executor.Container.ImageId), cancellationToken).ConfigureAwait(false);
             return (WithRequestedMemory(result, run.MemoryMb), !deadline.IsCancellationRequested && !executor.Agent.IsClosed);
         }
         catch (Exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

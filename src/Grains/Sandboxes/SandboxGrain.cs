@@ -426,7 +426,9 @@ internal sealed partial class SandboxGrain(
         {
             try
             {
-                return await ProgramRunner.RunAsync(agent, directory, program, env, limits, ReadOomKills, e => output.Writer.WriteAsync(e, cancellationToken), cancellationToken);
+                // No compile cache: a sandbox's files outlive its runs and can change what a build writes (Go's build
+                // cache and GOPATH under /tmp, both the user's), so its builds are neither reused nor kept.
+                return await ProgramRunner.RunAsync(agent, directory, program, env, limits, ReadOomKills, e => output.Writer.WriteAsync(e, cancellationToken), compileCache: null, cancellationToken);
             }
             finally
             {

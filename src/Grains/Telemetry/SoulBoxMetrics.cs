@@ -20,6 +20,9 @@ public sealed class SoulBoxMetrics
     private readonly Counter<long> _containersReaped;
     private readonly Counter<long> _requestsRejected;
     private readonly Counter<long> _membershipChanges;
+    private readonly Counter<long> _compileCacheHits;
+    private readonly Counter<long> _compileCacheMisses;
+    private readonly Counter<long> _compileCacheEvictions;
 
     public SoulBoxMetrics(IMeterFactory meterFactory)
     {
@@ -40,6 +43,14 @@ public sealed class SoulBoxMetrics
             "HTTP requests the gateway answered 429 or 503 (rate limit, requests in flight, tenant share, node busy, no capacity, unavailable), by node, tenant, status and code.");
         _membershipChanges = meter.CreateCounter<long>("soulbox.membership.changes", "{change}",
             "Cluster membership changes this silo observed (a silo joining, becoming active, shutting down, declared dead), by the silo's new status.");
+        _compileCacheHits = meter.CreateCounter<long>("soulbox.compile.cache.hits", "{run}",
+            "One-shot runs of a compiled language (Go, Java) whose compile was skipped: the outputs came from this node's compile cache, by language.");
+        _compileCacheMisses = meter.CreateCounter<long>("soulbox.compile.cache.misses", "{run}",
+            "One-shot runs of a compiled language that compiled: no entry in this node's compile cache (the cache on), by language.");
+        _compileCacheEvictions = meter.CreateCounter<long>("soulbox.compile.cache.evictions", "{entry}",
+            "Compile cache entries removed, least recently used first, to stay within SoulBox:CompileCache:MaxBytes.");
+        meter.CreateObservableGauge("soulbox.compile.cache.size", () => new Measurement<long>(CompileCacheSize().Bytes), "By", "Bytes this node's compile cache holds (entries on disk).");
+        meter.CreateObservableGauge("soulbox.compile.cache.entries", () => new Measurement<long>(CompileCacheSize().Entries), "{entry}", "Entries this node's compile cache holds.");
         meter.CreateObservableGauge("soulbox.pool.warm", () => WarmContainers(), "{container}", "Warm containers per template.");
         meter.CreateObservableGauge("soulbox.sandbox.memory", () => SandboxMemory(), "By", "Memory in use by sandbox containers on this node.");
         meter.CreateObservableCounter("soulbox.sandbox.cpu.time", () => SandboxCpuSeconds(), "s", "CPU time used by sandbox containers on this node (rate = cores in use).");
@@ -62,6 +73,15 @@ public sealed class SoulBoxMetrics
 
     /// <summary>Set by a worker node: its declared sandbox capacity, tagged with the node.</summary>
     public Func<IEnumerable<Measurement<long>>> NodeCapacity { get; set; } = static () => [];
+
+    /// <summary>Set by the node's compile cache: its size, for the gauges.</summary>
+    public Func<(long Bytes, int Entries)> CompileCacheSize { get; set; } = static () => (0, 0);
+
+    public void CompileCacheHit(string language) => _compileCacheHits.Add(1, new KeyValuePair<string, object?>("language", language));
+
+    public void CompileCacheMiss(string language) => _compileCacheMisses.Add(1, new KeyValuePair<string, object?>("language", language));
+
+    public void CompileCacheEvicted(int entries) => _compileCacheEvictions.Add(entries);
 
     public void Executed(string kind, string language, ExecutionStatus status, TimeSpan elapsed)
     {
