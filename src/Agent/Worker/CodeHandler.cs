@@ -50,7 +50,7 @@ internal sealed class CodeHandler(WorkerServices services)
     private async Task<CodeResultEvent> RunGatedAsync(CodeContext context, RunCodeRequest request, IEventSink sink, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        // One liveness check per run: it reads the kernel's /proc entries.
+        // One liveness check per run: it reads the kernel's /proc/<pid>/stat.
         var kernel = context.Kernel;
         if (kernel is null || kernel.HasExited)
         {

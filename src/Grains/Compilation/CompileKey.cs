@@ -30,11 +30,7 @@ internal static class CompileKey
         Add(hash, language);
         Add(hash, imageId);
         Add(hash, directory);
-        AddCount(hash, compileArgv.Count);
-        foreach (var arg in compileArgv)
-        {
-            Add(hash, arg);
-        }
+        AddAll(hash, compileArgv);
 
         AddCount(hash, env.Count);
         foreach (var (name, value) in env.OrderBy(e => e.Key, StringComparer.Ordinal))
@@ -43,11 +39,7 @@ internal static class CompileKey
             Add(hash, value);
         }
 
-        AddCount(hash, outputs.Count);
-        foreach (var output in outputs)
-        {
-            Add(hash, output);
-        }
+        AddAll(hash, outputs);
 
         AddCount(hash, files.Count);
         foreach (var (name, content) in files)
@@ -65,6 +57,15 @@ internal static class CompileKey
         var bytes = Encoding.UTF8.GetBytes(value);
         AddCount(hash, bytes.Length);
         hash.AppendData(bytes);
+    }
+
+    private static void AddAll(IncrementalHash hash, IReadOnlyCollection<string> values)
+    {
+        AddCount(hash, values.Count);
+        foreach (var value in values)
+        {
+            Add(hash, value);
+        }
     }
 
     private static void AddCount(IncrementalHash hash, long count)
