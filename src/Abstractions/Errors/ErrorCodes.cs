@@ -31,6 +31,10 @@ public static class ErrorCodes
     public const string PermissionDenied = "permission_denied";
     /// <summary>No code context has the id (404).</summary>
     public const string ContextNotFound = "context_not_found";
+    /// <summary>No background process of the sandbox has the pid (404; <see cref="ProcessNotFoundException"/>).</summary>
+    public const string ProcessNotFound = "process_not_found";
+    /// <summary>The sandbox already runs as many background processes as it may (429).</summary>
+    public const string TooManyProcesses = "too_many_processes";
     /// <summary>Part of the request is larger than the node accepts (413; <see cref="RequestTooLargeException"/>).</summary>
     public const string TooLarge = "too_large";
     /// <summary>A tenant asked for more one-shot runs at once than its share of a node (429, Retry-After).</summary>

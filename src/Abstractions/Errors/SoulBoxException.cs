@@ -112,3 +112,12 @@ public sealed class NodeBusyException(string message, int retryAfterSeconds)
 [GenerateSerializer, Alias("soulbox.TooManyRequestsException")]
 public sealed class TooManyRequestsException(string message, int retryAfterSeconds = 1)
     : RetryLaterException(ErrorCodes.TooManyRequests, message, retryAfterSeconds);
+
+/// <summary>No background process of the sandbox has the pid (it never existed, or it ended and was forgotten).</summary>
+[GenerateSerializer, Alias("soulbox.ProcessNotFoundException")]
+public sealed class ProcessNotFoundException(string sandboxId, int pid)
+    : SoulBoxException(ErrorCodes.ProcessNotFound, $"Sandbox '{sandboxId}' has no process {pid}.")
+{
+    /// <summary>The pid asked for.</summary>
+    [Id(0)] public int Pid { get; private set; } = pid;
+}

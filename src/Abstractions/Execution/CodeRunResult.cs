@@ -22,6 +22,9 @@ public sealed record CodeRunResult
     [Id(7)] public double WallTimeMs { get; init; }
     /// <summary>Exit code when the kernel process ended (for example killed at a limit), otherwise null.</summary>
     [Id(8)] public int? ExitCode { get; init; }
+    /// <summary>Rich outputs in the order produced: display outputs, figures, and the last expression's value
+    /// (IsMainResult) with every representation it has. <see cref="Value"/> stays its text/plain.</summary>
+    [Id(9)] public RichResult[] Results { get; init; } = [];
 }
 
 /// <summary>An exception raised by code run in a kernel.</summary>

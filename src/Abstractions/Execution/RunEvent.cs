@@ -23,6 +23,9 @@ public sealed record RunEvent
     [Id(2)] public CodeRunResult? CodeResult { get; init; }
     /// <summary>The result of a command, on the final item of a command stream.</summary>
     [Id(3)] public CommandResult? CommandResult { get; init; }
+    /// <summary>A rich output produced during the run (display(), a figure), streamed as it appears. Streamed
+    /// results are also the first items of the final <see cref="CodeRunResult.Results"/>, in the same order.</summary>
+    [Id(4)] public RichResult? Result { get; init; }
 
     /// <summary>Whether this is the last item, the one with the result.</summary>
     public bool IsFinal => CodeResult is not null || CommandResult is not null;

@@ -27,9 +27,21 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("CreateContext")]
     Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default);
 
-    /// <summary>Stops a context made by <see cref="CreateContextAsync"/> and drops its state.</summary>
+    /// <summary>Stops a context made by CreateContextAsync and drops its state.</summary>
     [Alias("DeleteContext")]
     Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a context with a working directory (default the template's home); returns its description.</summary>
+    [Alias("CreateContextIn")]
+    Task<CodeContextInfo> CreateContextAsync(string language, string? cwd, CancellationToken cancellationToken = default);
+
+    /// <summary>The sandbox's contexts (default contexts included once they have run code).</summary>
+    [Alias("ListContexts")]
+    Task<CodeContextInfo[]> ListContextsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Restarts a context's kernel under the same id: its state is dropped.</summary>
+    [Alias("RestartContext")]
+    Task RestartContextAsync(string contextId, CancellationToken cancellationToken = default);
 
     /// <summary>Runs a process as the sandbox user and returns when it ends.</summary>
     [Alias("RunCommand")]
@@ -38,6 +50,34 @@ public interface ISandboxGrain : IGrainWithStringKey
     /// <summary>Runs a process and streams its output as produced, then its result.</summary>
     [Alias("RunCommandStream")]
     IAsyncEnumerable<RunEvent> RunCommandStreamAsync(CommandRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts a background process and attaches to it: the first event is Started (its pid), then its
+    /// output, then Exited. Ending the enumeration early detaches; the process keeps running (see
+    /// <see cref="ProcessStartRequest"/>). Too many processes in the sandbox → <see cref="SoulBoxException"/>
+    /// with code too_many_processes.</summary>
+    [Alias("StartProcess")]
+    IAsyncEnumerable<ProcessEvent> StartProcessAsync(ProcessStartRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Attaches to a running background process: Started, then output from now on, then Exited.
+    /// Several callers may be attached at once. Unknown pid → <see cref="ProcessNotFoundException"/>.</summary>
+    [Alias("AttachProcess")]
+    IAsyncEnumerable<ProcessEvent> AttachProcessAsync(int pid, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes to a background process's stdin (started with KeepStdinOpen).</summary>
+    [Alias("SendProcessInput")]
+    Task SendProcessInputAsync(int pid, byte[] data, CancellationToken cancellationToken = default);
+
+    /// <summary>Closes a background process's stdin (it reads EOF).</summary>
+    [Alias("CloseProcessInput")]
+    Task CloseProcessInputAsync(int pid, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a signal (15 SIGTERM, 9 SIGKILL, 2 SIGINT, 1 SIGHUP) to a background process's group.</summary>
+    [Alias("SignalProcess")]
+    Task SignalProcessAsync(int pid, int signal, CancellationToken cancellationToken = default);
+
+    /// <summary>The sandbox's running background processes.</summary>
+    [Alias("ListProcesses")]
+    Task<ProcessInfo[]> ListProcessesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Reads a file as chunks (each at most 1 MiB), so large files never sit whole in one message.</summary>
     [Alias("ReadFile")]

@@ -26,4 +26,7 @@ public sealed record SandboxInfo
     [Id(9)] public string ContainerId { get; init; } = "";
     /// <summary>Whether the sandbox was claimed from the node's warm pool (no container start on the create path).</summary>
     [Id(10)] public bool WarmStart { get; init; }
+    /// <summary>A secret the sandbox's own data-plane calls carry (E2B's envdAccessToken): made at create, shown
+    /// only to its tenant. Random, 32 bytes, base64url.</summary>
+    [Id(11)] public string AccessToken { get; init; } = "";
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -109,6 +110,7 @@ internal sealed partial class SandboxGrain(
             Tenant = request.Tenant,
             ContainerId = container.Id,
             WarmStart = warm is not null,
+            AccessToken = Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         };
         registry.Upsert(_info);
         ledger.Live(_info);
