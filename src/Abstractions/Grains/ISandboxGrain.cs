@@ -103,6 +103,10 @@ public interface ISandboxGrain : IGrainWithStringKey
     [Alias("RemoveFile")]
     Task RemoveFileAsync(string path, bool recursive, CancellationToken cancellationToken = default);
 
+    /// <summary>Renames a file or directory (replacing an existing file at the destination); returns the moved entry.</summary>
+    [Alias("MoveFile")]
+    Task<SandboxFileInfo> MoveFileAsync(string source, string destination, CancellationToken cancellationToken = default);
+
     /// <summary>Sets the remaining lifetime to <paramref name="seconds"/> from now (bounded by the node's maximum).</summary>
     [Alias("SetTimeout")]
     Task<SandboxInfo> SetTimeoutAsync(int seconds);
