@@ -45,6 +45,21 @@ public sealed class BackgroundExecTests(AgentFixture agent) : IClassFixture<Agen
     }
 
     [Fact]
+    public async Task Signal_SentTheMomentStartedArrives_ReachesTheProgram()
+    {
+        // The pid is reported only once the program leads its own session: a signal right behind Started must not
+        // find the group missing (the helper writes the pid before the child's setsid).
+        await using var client = await agent.ConnectAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            var (id, events) = await client.SendAsync(Events.Argv("sleep", "30") with { ReportPid = true });
+            Assert.IsType<ExecStartedEvent>((await events.ReadAsync()).Event);
+            await client.CallAsync<OkEvent>(new SignalRequest(id, 9));
+            Assert.Equal(9, (await AgentClient.CollectAsync(events, "sleep")).Terminal<ExitEvent>().Signal);
+        }
+    }
+
+    [Fact]
     public async Task Signal_ReachesTheWholeProcessGroup_AProgramThatTrapsItCanExitCleanly()
     {
         await using var client = await agent.ConnectAsync();

@@ -233,6 +233,19 @@ public sealed class ProcessTests(SoulBoxClusterFixture fixture)
         var waiting = process.WaitAsync();
         await sandbox.KillAsync();
 
-        await Assert.ThrowsAnyAsync<SoulBoxException>(() => waiting);
+        await Assert.ThrowsAsync<SandboxKilledException>(() => waiting);
+    }
+
+    [Fact]
+    public async Task AProcess_DoesNotOutliveItsSandbox()
+    {
+        var sandbox = await SoulBox.CreateSandboxAsync(new SandboxCreateOptions { TimeoutSeconds = 2 });
+        await using var process = await sandbox.Commands.StartAsync("sleep 300");
+
+        // Its lifetime was cut to the sandbox's: the agent's kill (timedOut) or the sandbox's expiry ends it, whichever
+        // lands first.
+        var ended = await Record.ExceptionAsync(async () => Assert.True((await process.WaitAsync()).Exit.TimedOut));
+
+        Assert.True(ended is null or SandboxExpiredException, $"ended with {ended}");
     }
 }

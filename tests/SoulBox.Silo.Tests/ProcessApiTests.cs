@@ -156,6 +156,30 @@ public sealed class ProcessApiTests(SiloFixture node)
         }
     }
 
+    [Fact]
+    public async Task AQuietProcess_GetsKeepAliveComments_ThenItsOutput()
+    {
+        var id = await node.TenantA.CreateSandboxAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sandboxes/{id}/processes") { Content = JsonContent.Create(new { cmd = "sleep 3; echo late" }) };
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await node.TenantA.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        var lines = new List<string>();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        // The fixture sets KeepAliveSeconds to 1; the process says nothing for 3 s after it starts.
+        var started = lines.IndexOf("event: started");
+        var output = lines.IndexOf("event: stdout");
+        Assert.True(started >= 0 && output > started, string.Join(" | ", lines));
+        Assert.Contains(": keep-alive", lines[started..output]);
+        Assert.Equal("event: end", lines.Last(l => l.StartsWith("event: ", StringComparison.Ordinal)));
+        await node.TenantA.DeleteAsync($"/v1/sandboxes/{id}");
+    }
+
     private static async Task<int> StartAsync(HttpClient client, string id, string cmd)
     {
         using var response = await client.PostJsonAsync($"/v1/sandboxes/{id}/processes", new { cmd });

@@ -58,6 +58,7 @@ public sealed class SiloFixture : IAsyncLifetime
             ["SoulBox:Auth:Keys:" + KeyStreamer] = "streamer",
             ["SoulBox:Limits:Tenants:streamer:MaxInFlight"] = StreamerInFlight.ToString(),
             ["SoulBox:ProcessStreams:MaxPerTenant"] = ProcessStreamsPerTenant.ToString(),
+            ["SoulBox:ProcessStreams:KeepAliveSeconds"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             // Sandboxes left at the end are not waited for when the fixture stops the node (a drain's default is 30 s).
             ["SoulBox:Drain:DeadlineSeconds"] = "0",

@@ -57,7 +57,9 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
     {
         for (var round = 0; !cancellationToken.IsCancellationRequested; round++)
         {
-            if (SessionId() is > 0 and var pid)
+            // The helper writes the pid right after fork, possibly before the child's setsid: a signal to the group
+            // would find no group yet. The pid is only handed out once the child leads its own session (or is gone).
+            if (SessionId() is > 0 and var pid && LeadsItsSession(pid))
             {
                 return pid;
             }
@@ -79,6 +81,10 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
 
         return 0;
     }
+
+    /// <summary>True once <paramref name="pid"/> called setsid (its session id is its pid), or when it is gone.</summary>
+    private static bool LeadsItsSession(int pid) =>
+        ProcessTree.StatFields(pid) is not { Length: >= 4 } fields || fields[3] == pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Sends <paramref name="signal"/> to the program's process group; false when the program is gone (its
     /// helper exited) or its pid is not known yet.</summary>
