@@ -49,10 +49,11 @@ internal sealed partial class SandboxGrain
                 MaxOutputBytesPerStream = long.MaxValue,
             },
         };
-        Processes.Reserve(Id);
+        var table = Processes;
+        table.Reserve(Id);
         var process = new BackgroundProcess(exec.Id, request, argv, clock.GetUtcNow(), ProcessLimits);
         var attachment = process.AttachFirst();
-        _ = Task.Run(() => ProcessPump.RunAsync(agent, exec, process, Processes), CancellationToken.None);
+        _ = Task.Run(() => ProcessPump.RunAsync(agent, exec, process, table), CancellationToken.None);
         return GuardProcess(StartedStreamAsync(process, attachment, cancellationToken), exec.Cwd);
     }
 

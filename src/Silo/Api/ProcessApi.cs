@@ -82,11 +82,12 @@ public static class ProcessApi
     {
         var sandbox = await access.GetAsync(id, http.Tenant());
         var buffer = new byte[StdinChunkBytes];
-        while (true)
+        for (var chunk = 0; ; chunk++)
         {
             var read = await http.Request.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, http.RequestAborted);
-            if (read > 0)
+            if (read > 0 || chunk == 0)
             {
+                // An empty body still asks the grain: an unknown pid or a closed stdin is an error either way.
                 await sandbox.SendProcessInputAsync(pid, buffer[..read], http.RequestAborted);
             }
 
