@@ -225,6 +225,19 @@ public sealed class ProcessTests(SoulBoxClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AMissingWorkingDirectory_FailsTheStart_AndFreesItsPlace()
+    {
+        await using var sandbox = await SoulBox.CreateSandboxAsync();
+
+        var error = await Assert.ThrowsAsync<SandboxFileException>(() => sandbox.Commands.StartAsync(new ProcessStartRequest { Cmd = "true", Cwd = "/home/sandbox/missing" }));
+
+        Assert.Equal(ErrorCodes.FileNotFound, error.Code);
+        Assert.Empty(await sandbox.Commands.ListAsync());
+        await using var next = await sandbox.Commands.StartAsync("echo fine");
+        Assert.Equal("fine\n", (await next.WaitAsync()).Stdout);
+    }
+
+    [Fact]
     public async Task KillingTheSandbox_EndsAnAttachedStream()
     {
         var sandbox = await SoulBox.CreateSandboxAsync();
