@@ -53,6 +53,7 @@ public static class AgentProtocol
 [JsonDerivedType(typeof(ExecRequest), "exec")]
 [JsonDerivedType(typeof(StdinRequest), "stdin")]
 [JsonDerivedType(typeof(CancelRequest), "cancel")]
+[JsonDerivedType(typeof(SignalRequest), "signal")]
 [JsonDerivedType(typeof(CreditRequest), "credit")]
 [JsonDerivedType(typeof(CreateContextRequest), "context.create")]
 [JsonDerivedType(typeof(DeleteContextRequest), "context.delete")]
@@ -87,6 +88,9 @@ public sealed record ExecRequest : AgentRequest
     /// <summary>Working directory; relative paths are under /home/sandbox. Default /home/sandbox.</summary>
     public string? Cwd { get; init; }
     public bool KeepStdinOpen { get; init; }
+    /// <summary>Send an <see cref="ExecStartedEvent"/> with the program's pid right after the spawn, before any
+    /// output (a background process's caller needs its pid at once). Default false: one-shot runs skip it.</summary>
+    public bool ReportPid { get; init; }
     public required ExecLimits Limits { get; init; }
 }
 
@@ -107,6 +111,12 @@ public sealed record ExecLimits
 
 /// <summary>More stdin for a running exec (TargetId); payload is the data; Close ends stdin.</summary>
 public sealed record StdinRequest(long TargetId, bool Close) : AgentRequest;
+
+/// <summary>Sends <paramref name="Signal"/> (1-64: SIGHUP 1, SIGINT 2, SIGKILL 9, SIGTERM 15, ...) to the process group of a
+/// running exec (TargetId): the program and what it started in its group. Answered by <see cref="OkEvent"/>, or
+/// <c>not_found</c> when no exec with that id is running (it may have just ended). The exec then ends with its normal
+/// <see cref="ExitEvent"/> (Signal set when the signal ended the program).</summary>
+public sealed record SignalRequest(long TargetId, int Signal) : AgentRequest;
 
 /// <summary>Cancels a running exec or code run; it ends with its normal terminal event (Cancelled = true).</summary>
 public sealed record CancelRequest(long TargetId) : AgentRequest;
@@ -161,6 +171,7 @@ public sealed record StatsRequest : AgentRequest;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(HelloEvent), "hello")]
 [JsonDerivedType(typeof(OutputEvent), "output")]
+[JsonDerivedType(typeof(ExecStartedEvent), "exec.started")]
 [JsonDerivedType(typeof(ExitEvent), "exit")]
 [JsonDerivedType(typeof(ContextCreatedEvent), "context.created")]
 [JsonDerivedType(typeof(CodeResultEvent), "code.result")]
@@ -183,6 +194,13 @@ public sealed record HelloEvent(int ProtocolVersion, string AgentVersion, int Pi
 
 /// <summary>A chunk of output; the frame payload holds the bytes.</summary>
 public sealed record OutputEvent(OutputStream Stream) : AgentEvent
+{
+    public override bool IsTerminal => false;
+}
+
+/// <summary>The exec's program was spawned (ExecRequest.ReportPid); Pid is its process id in the container, which is
+/// also its process group and session id. A streaming event: it costs credit like an empty output chunk.</summary>
+public sealed record ExecStartedEvent(int Pid) : AgentEvent
 {
     public override bool IsTerminal => false;
 }

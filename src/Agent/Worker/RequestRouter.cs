@@ -31,6 +31,21 @@ internal sealed class RequestRouter(WorkerServices services)
                     session.Write(payload, stdin.Close);
                     return sink.SendAsync(new OkEvent()).AsTask();
                 });
+            case SignalRequest signal:
+                return Guard(request, sink, () =>
+                {
+                    if (signal.Signal is < 1 or > 64)
+                    {
+                        throw new AgentException(AgentErrorCodes.BadRequest, $"Signal {signal.Signal} is not a signal number (1-64).");
+                    }
+
+                    if (!_execs.TryGetValue(signal.TargetId, out var target) || !target.Signal(signal.Signal))
+                    {
+                        throw new AgentException(AgentErrorCodes.NotFound, $"No running exec with id {signal.TargetId}.");
+                    }
+
+                    return sink.SendAsync(new OkEvent()).AsTask();
+                });
             case ExecRequest exec:
                 var session = new ExecSession();
                 if (!_execs.TryAdd(exec.Id, session))
