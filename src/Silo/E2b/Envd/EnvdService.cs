@@ -40,14 +40,29 @@ internal sealed class EnvdService(ProcessRpc process, FilesystemRpc filesystem, 
             case "/files" when HttpMethods.IsPost(method):
                 return files.UploadAsync(http, target, cancellationToken);
             case "/health" when HttpMethods.IsGet(method) || HttpMethods.IsHead(method):
-                http.Response.StatusCode = StatusCodes.Status204NoContent;
-                return Task.CompletedTask;
+                return HealthAsync(http, target, cancellationToken);
             case "/files" or "/health":
                 http.Response.Headers.Allow = path == "/files" ? "GET, POST" : "GET, HEAD";
                 return EnvdFiles.WriteErrorAsync(http, StatusCodes.Status405MethodNotAllowed, $"{method} is not served on {path}.", cancellationToken);
             default:
                 return NotServedAsync(http, cancellationToken);
         }
+    }
+
+    /// <summary>204 while the sandbox runs; 502 once it was killed, expired or lost (the SDK's isRunning() reads false).</summary>
+    private static async Task HealthAsync(HttpContext http, E2bSandboxTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await target.Grain.GetInfoAsync();
+        }
+        catch (SoulBoxException e)
+        {
+            await EnvdFiles.WriteErrorAsync(http, StatusCodes.Status502BadGateway, e.Message, cancellationToken);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     /// <summary>Connect calls are POSTs (envd's SDK never uses Connect's GET form).</summary>

@@ -8,11 +8,17 @@ namespace SoulBox.Silo.Tests.E2b.Envd;
 public sealed class EnvdFilesystemTests(SiloFixture silo)
 {
     [Fact]
-    public async Task Health_IsNoContent()
+    public async Task Health_IsNoContentWhileTheSandboxRuns_And502OnceItWasKilled()
     {
         await using var sandbox = await EnvdSandbox.CreateAsync(silo);
-        using var health = await sandbox.Http.GetAsync("/health");
-        Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+        using (var health = await sandbox.Http.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+        }
+
+        await sandbox.KillAsync();
+        using var after = await sandbox.Http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.BadGateway, after.StatusCode);
     }
 
     [Fact]

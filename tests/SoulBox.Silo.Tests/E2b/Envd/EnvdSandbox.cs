@@ -108,6 +108,12 @@ internal sealed class EnvdSandbox : IAsyncDisposable
         return frames;
     }
 
+    public async Task KillAsync()
+    {
+        using var killed = await _control.DeleteAsync($"/sandboxes/{Id}");
+        Assert.Equal(HttpStatusCode.NoContent, killed.StatusCode);
+    }
+
     public async ValueTask DisposeAsync()
     {
         (await _control.DeleteAsync($"/sandboxes/{Id}")).Dispose();
