@@ -105,6 +105,15 @@ public sealed class ConnectFramingTests
     [InlineData(ErrorCodes.SandboxExpired, ConnectCodes.Unavailable)]
     public void SoulBoxErrors_BecomeTheConnectCodesTheSdkExpects(string soulBox, string connect) => Assert.Equal(connect, EnvdErrors.CodeOf(soulBox));
 
+    [Theory]
+    [InlineData(ErrorCodes.FileNotFound, 404)]
+    [InlineData(ErrorCodes.PathEscape, 400)]
+    [InlineData(ErrorCodes.TooLarge, 413)]
+    [InlineData(ErrorCodes.NoSpace, 507)]
+    [InlineData(ErrorCodes.SandboxExpired, 502)]
+    public void FilesErrors_CarryEnvdsHttpStatus(string code, int status) =>
+        Assert.Equal(status, EnvdFiles.StatusOf(new SoulBoxException(code, "x")));
+
     [Fact]
     public void Formatter_WritesEnumsByName_BytesAsBase64_Int64AsString_AndCamelCase()
     {
