@@ -113,9 +113,13 @@ internal sealed class ConnectServerStream : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Stops the keep-alives for good (also when the stream was never ended: the client went away), so no
+    /// timer callback writes into a response that is over.</summary>
+    public async ValueTask DisposeAsync()
     {
         _keepalive?.Dispose();
-        return ValueTask.CompletedTask;
+        await _gate.WaitAsync().ConfigureAwait(false);
+        _ended = true;
+        _gate.Release();
     }
 }
