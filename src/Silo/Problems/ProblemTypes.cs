@@ -16,6 +16,8 @@ public static class ProblemTypes
     {
         ErrorCodes.Validation or ErrorCodes.PathEscape or ErrorCodes.IsDirectory or ErrorCodes.NotDirectory => StatusCodes.Status400BadRequest,
         ErrorCodes.SandboxNotFound or ErrorCodes.FileNotFound or ErrorCodes.ContextNotFound or GatewayErrorCodes.RouteNotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.ProcessNotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.TooManyProcesses => StatusCodes.Status429TooManyRequests,
         GatewayErrorCodes.NodeNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.SandboxNotRunning or ErrorCodes.SandboxExpired or ErrorCodes.SandboxLost => StatusCodes.Status409Conflict,
         ErrorCodes.DirectoryNotEmpty or ErrorCodes.AlreadyExists => StatusCodes.Status409Conflict,
@@ -77,6 +79,8 @@ public static class ProblemTypes
         ErrorCodes.AlreadyExists => "The path already exists.",
         ErrorCodes.PermissionDenied => "The sandbox user may not do that to this path.",
         ErrorCodes.ContextNotFound => "No such code context.",
+        ErrorCodes.ProcessNotFound => "No such background process.",
+        ErrorCodes.TooManyProcesses => "Too many background processes in the sandbox.",
         ErrorCodes.TooLarge => "The request or a part of it is too large.",
         ErrorCodes.NoSpace => "No space left in the sandbox.",
         ErrorCodes.TenantShareExceeded => "Too many executions at once for this tenant.",
