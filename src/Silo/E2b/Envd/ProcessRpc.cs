@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using SoulBox.Grains;
+using SoulBox.Grains.Processes;
 using SoulBox.Silo.E2b.Envd.Connect;
 using Rpc = SoulBox.Silo.E2b.Envd.Protos.Process;
 
@@ -9,13 +10,17 @@ namespace SoulBox.Silo.E2b.Envd;
 /// <summary>envd's <c>process.Process</c> on the sandbox grain's background processes. Start and Connect stream
 /// the process's events; the stream's end (the client going away, or its Connect-Timeout-Ms passing) only
 /// detaches: the process lives on until it exits, is killed, or the lifetime it was started with ends.</summary>
-internal sealed class ProcessRpc(IOptions<EnvdOptions> options, TimeProvider time, ILogger<EnvdService> logger)
+internal sealed class ProcessRpc(IOptions<EnvdOptions> options, IOptions<ProcessOptions> processes, TimeProvider time, ILogger<EnvdService> logger)
 {
     // Start and Connect answer the same shape ({"event": ProcessEvent}): one response type serves both streams.
     private static readonly byte[] KeepaliveFrame = ConnectEnvelope.Frame(0, ConnectJson.Formatter.Format(
         new Rpc.StartResponse { Event = new Rpc.ProcessEvent { Keepalive = new Rpc.ProcessEvent.Types.KeepAlive() } }));
 
     private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
+
+    // The SDK's deadline can be longer than SoulBox lets a process live: such a process lives as long as it may
+    // (SoulBox:Processes:MaxLifetimeMs, and never past its sandbox) instead of the start being refused.
+    private readonly int _maxLifetimeMs = processes.Value.MaxLifetimeMs;
 
     /// <summary>Serves <paramref name="method"/> (the path after <c>/process.Process/</c>); null when it is not one of
     /// process.Process's methods.</summary>
@@ -36,7 +41,7 @@ internal sealed class ProcessRpc(IOptions<EnvdOptions> options, TimeProvider tim
         await stream.RunAsync(async (token, lifetime) =>
         {
             var request = ConnectUnary.Parse<Rpc.StartRequest>(await ConnectEnvelope.ReadSingleAsync(http.Request.BodyReader, _maxMessageBytes, token));
-            var start = ToStartRequest(request, lifetime);
+            var start = ToStartRequest(request, lifetime is { } ms ? Math.Min(ms, _maxLifetimeMs) : null);
             await PumpAsync(stream, target.Grain.StartProcessAsync(start, token), token);
         }, logger, cancellationToken);
     }
