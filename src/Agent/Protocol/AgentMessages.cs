@@ -64,6 +64,7 @@ public static class AgentProtocol
 [JsonDerivedType(typeof(StatFileRequest), "file.stat")]
 [JsonDerivedType(typeof(MakeDirectoryRequest), "file.mkdir")]
 [JsonDerivedType(typeof(RemoveFileRequest), "file.remove")]
+[JsonDerivedType(typeof(MoveFileRequest), "file.move")]
 [JsonDerivedType(typeof(ResetRequest), "reset")]
 [JsonDerivedType(typeof(StatsRequest), "stats")]
 public abstract record AgentRequest
@@ -154,6 +155,11 @@ public sealed record StatFileRequest(string Path) : AgentRequest;
 public sealed record MakeDirectoryRequest(string Path) : AgentRequest;
 
 public sealed record RemoveFileRequest(string Path, bool Recursive) : AgentRequest;
+
+/// <summary>Renames Source to Destination (creating the destination's missing parents), replacing a file there;
+/// the last name of either is never followed (a symlink is moved as the link). Answered by <see cref="FileStatEvent"/>
+/// describing the entry at its new path.</summary>
+public sealed record MoveFileRequest(string Source, string Destination) : AgentRequest;
 
 /// <summary>Kills every process of the sandbox user, stops all kernels, and empties /home/sandbox and /tmp:
 /// what a one-shot run leaves is gone before the next. Answered by <see cref="OkEvent"/>.</summary>
@@ -272,6 +278,8 @@ public static class AgentErrorCodes
     public const string ContextNotFound = "context_not_found";
     public const string UnsupportedLanguage = "unsupported_language";
     public const string TooLarge = "too_large";
+    /// <summary>The sandbox's file system is full (ENOSPC) or the user's quota is used up (EDQUOT).</summary>
+    public const string NoSpace = "no_space";
     /// <summary>A run (exec or kernel) could not be killed within the agent's grace: its processes may
     /// still run. The sandbox can no longer be trusted to be idle; the silo gives it up as lost.</summary>
     public const string KillFailed = "kill_failed";

@@ -91,6 +91,7 @@ internal sealed class RequestRouter(WorkerServices services)
         StatFileRequest stat => _files.StatAsync(stat, sink),
         MakeDirectoryRequest mkdir => _files.MakeDirectoryAsync(mkdir, sink),
         RemoveFileRequest remove => _files.RemoveAsync(remove, sink),
+        MoveFileRequest move => _files.MoveAsync(move, sink),
         ResetRequest => _reset.ResetAsync(sink, cancellationToken),
         StatsRequest => _stats.StatsAsync(sink),
         _ => throw new AgentException(AgentErrorCodes.BadRequest, $"Request type {request.GetType().Name} is not handled here."),
