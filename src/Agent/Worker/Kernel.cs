@@ -150,6 +150,13 @@ internal sealed class Kernel
                     {
                         await turn.OutputAsync(kind, item.Output, flush: !endFollows).ConfigureAwait(false);
                     }
+                    else if (item.IsResult)
+                    {
+                        if (kind == OutputStream.Stdout)
+                        {
+                            await turn.ResultAsync(item.ReplyTooLarge ? null : item.Reply, flush: !endFollows).ConfigureAwait(false);
+                        }
+                    }
                     else if (kind == OutputStream.Stdout)
                     {
                         turn.StdoutMarker(item.ReplyTooLarge ? null : item.Reply ?? []);
