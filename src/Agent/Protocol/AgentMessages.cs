@@ -305,4 +305,5 @@ public static class AgentErrorCodes
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentEvent))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class AgentJsonContext : JsonSerializerContext;
