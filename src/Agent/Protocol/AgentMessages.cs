@@ -96,7 +96,7 @@ public sealed record ExecRequest : AgentRequest
     public string[]? Argv { get; init; }
     public string? Shell { get; init; }
     public Dictionary<string, string>? Env { get; init; }
-    /// <summary>Working directory; relative paths are under /home/sandbox. Default /home/sandbox.</summary>
+    /// <summary>Working directory; relative paths are under the work directory (--work-dir), also the default.</summary>
     public string? Cwd { get; init; }
     public bool KeepStdinOpen { get; init; }
     public required ExecLimits Limits { get; init; }
@@ -165,7 +165,7 @@ public sealed record MakeDirectoryRequest(string Path) : AgentRequest;
 
 public sealed record RemoveFileRequest(string Path, bool Recursive) : AgentRequest;
 
-/// <summary>Kills every process of the sandbox user, stops all kernels, and empties /home/sandbox and /tmp:
+/// <summary>Kills every process of the sandbox user, stops all kernels, and empties the work directory and /tmp:
 /// what a one-shot run leaves is gone before the next. Answered by <see cref="OkEvent"/>.</summary>
 public sealed record ResetRequest : AgentRequest;
 
