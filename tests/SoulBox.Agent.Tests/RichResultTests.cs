@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SoulBox.Agent.Protocol;
+using SoulBox.Agent.Worker;
 
 namespace SoulBox.Agent.Tests;
 
@@ -124,5 +125,25 @@ public sealed class RichResultTests(AgentFixture agent) : IClassFixture<AgentFix
         var map = (await client.RequestAsync(new RunCodeRequest("new Map([[1, 2]])", "javascript", null, null, 10_000))).Terminal<CodeResultEvent>();
         Assert.Equal("Map(1) { 1 => 2 }", map.Value);
         Assert.Null(map.Data);
+    }
+
+    [Fact]
+    public void Scanner_TellsResultLinesFromTheEndOfRun_AndBoundsThemTheSameWay()
+    {
+        var marker = Encoding.ASCII.GetBytes("\u001e\u001fsoulbox:N\u001f");
+        var scanner = new KernelOutputScanner(marker, maxReplyBytes: 64);
+        var items = scanner.Feed([
+            .. "a"u8, .. marker, .. "3={\"text/plain\": \"x\"}\n"u8,
+            .. "b"u8, .. marker, .. "3="u8, .. new byte[100], .. "\n"u8,
+            .. marker, .. "3:{\"value\": null}\n"u8]);
+
+        Assert.Equal(["a", "b"], items.Where(i => !i.IsMarker).Select(i => Encoding.ASCII.GetString(i.Output.Span)));
+        var markers = items.Where(i => i.IsMarker).ToList();
+        Assert.Equal([true, true, false], markers.Select(m => m.IsResult));
+        Assert.All(markers, m => Assert.Equal(3, m.Turn));
+        Assert.Equal("{\"text/plain\": \"x\"}", Encoding.ASCII.GetString(markers[0].Reply!));
+        Assert.True(markers[1].ReplyTooLarge);
+        Assert.Null(markers[1].Reply);
+        Assert.Equal("{\"value\": null}", Encoding.ASCII.GetString(markers[2].Reply!));
     }
 }

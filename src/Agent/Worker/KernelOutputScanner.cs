@@ -95,7 +95,9 @@ internal sealed class KernelOutputScanner(byte[] marker, int maxReplyBytes = Ker
             return;
         }
 
-        // Keep only the turn and its separator, so the marker can still be matched to its run.
+        // Keep only the turn and its separator, so the marker can still be matched to its run (they may be in this
+        // very part: the line's start is filled up to the bound first).
+        _reply.Write(part[..(int)Math.Min(part.Length, maxReplyBytes - _reply.Length)]);
         var buffer = _reply.GetBuffer().AsSpan(0, (int)_reply.Length);
         var separator = buffer.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
         _reply.SetLength(separator >= 0 ? separator + 1 : 0);
