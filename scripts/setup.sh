@@ -4,7 +4,9 @@
 # Idempotent: every step first checks whether its result already exists and is
 # current, so a second run on a prepared machine takes a few seconds.
 #
-# Usage: scripts/setup.sh [--images python,node,go,java] [--runtimes runsc[,crun]]
+# Usage: scripts/setup.sh [--images python,node,go,java,base,code-interpreter] [--runtimes runsc[,crun]]
+#   --images    build only these runtime images (code-interpreter is built FROM soulbox/base:
+#               base is added before it when missing from the list)
 #   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
 #               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted);
 #               use with SoulBox:Docker:OciRuntime=runsc. Sandboxes run under runc otherwise
@@ -26,7 +28,8 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
-ALL_IMAGES=(python node go java)
+# Parents first: code-interpreter is built FROM soulbox/base.
+ALL_IMAGES=(python node go java base code-interpreter)
 BASE_IMAGE="debian:bookworm-slim"
 T0=${EPOCHREALTIME/,/.}
 
@@ -59,6 +62,16 @@ done
 for img in "${IMAGES[@]}"; do
     [ -f "images/$img/Dockerfile" ] || die "unknown image '$img' (no images/$img/Dockerfile)"
 done
+# An image built FROM another soulbox/ image needs that one built first (and rebuilt when it changes).
+soulbox_parent() { sed -n 's|^FROM soulbox/\([a-z0-9-]*\):.*|\1|p' "images/$1/Dockerfile" | head -n1; }
+ordered=()
+for img in "${IMAGES[@]}"; do
+    parent="$(soulbox_parent "$img")"
+    # Missing from the list, or listed after its child: the parent goes first.
+    if [ -n "$parent" ] && [[ " ${ordered[*]} " != *" $parent "* ]]; then ordered+=("$parent"); fi
+    [[ " ${ordered[*]} " == *" $img "* ]] || ordered+=("$img")
+done
+IMAGES=("${ordered[@]}")
 
 # ---------------------------------------------------------------- mirror detection
 # The Debian mirror the host's apt uses (deb822 *.sources or one-line *.list),
@@ -246,8 +259,14 @@ esac
 
 # Hash of the image's build context (paths + contents), stored as label
 # soulbox.dockerfile-hash; the image is rebuilt only when it differs.
+# An image FROM a soulbox/ parent also hashes the parent's image id, so it is rebuilt when the parent is.
 context_hash() {
-    (cd "images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-64
+    {
+        (cd "images/$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+        local parent
+        parent="$(sed -n 's|^FROM \(soulbox/[a-z0-9-]*:[a-z0-9.-]*\).*|\1|p' "images/$1/Dockerfile" | head -n1)"
+        [ -z "$parent" ] || echo "parent $(docker image inspect -f '{{.Id}}' "$parent" 2>/dev/null || echo missing)"
+    } | sha256sum | cut -c1-64
 }
 
 # Hash of everything that feeds the agent build (sources, build settings, how and
@@ -410,7 +429,7 @@ fi
 # Command printing the language version, and the language label value.
 version_cmd() {
     case "$1" in
-        python) echo 'python3 --version' ;;
+        python|base|code-interpreter) echo 'python3 --version' ;;
         node)   echo 'node --version' ;;
         go)     echo 'go version' ;;
         java)   echo 'java --version' ;;

@@ -1,6 +1,9 @@
 namespace SoulBox;
 
-/// <summary>Runtime images a sandbox can be created from (images/&lt;template&gt;/Dockerfile).</summary>
+/// <summary>Runtime images a sandbox can be created from (images/&lt;template&gt;/Dockerfile), with what each runs and
+/// the user and home its code gets. SoulBox's own templates run as user <c>sandbox</c> in /home/sandbox; the E2B-style
+/// templates (<see cref="Base"/>, <see cref="CodeInterpreter"/>) as user <c>user</c> in /home/user, where programs
+/// written for E2B write by absolute path.</summary>
 public static class Templates
 {
     /// <summary>Python 3 (images/python).</summary>
@@ -11,9 +14,22 @@ public static class Templates
     public const string Go = "go";
     /// <summary>Java (images/java).</summary>
     public const string Java = "java";
+    /// <summary>Python 3 and Node.js laid out like E2B's base template (images/base): user <c>user</c>, /home/user.</summary>
+    public const string Base = "base";
+    /// <summary><see cref="Base"/> plus numpy, pandas and matplotlib (images/code-interpreter): E2B's code interpreter.</summary>
+    public const string CodeInterpreter = "code-interpreter";
+
+    /// <summary>Home and default working directory of SoulBox's own templates.</summary>
+    public const string SandboxHome = "/home/sandbox";
+    /// <summary>The sandbox user of SoulBox's own templates.</summary>
+    public const string SandboxUser = "sandbox";
+    /// <summary>Home and default working directory of the E2B-style templates.</summary>
+    public const string E2bHome = "/home/user";
+    /// <summary>The sandbox user of the E2B-style templates.</summary>
+    public const string E2bUser = "user";
 
     /// <summary>Every template SoulBox builds.</summary>
-    public static IReadOnlyList<string> All { get; } = [Python, Node, Go, Java];
+    public static IReadOnlyList<string> All { get; } = [Python, Node, Go, Java, Base, CodeInterpreter];
 
     /// <summary>The language a template's kernel runs by default.</summary>
     public static string DefaultLanguage(string template) => template switch
@@ -24,7 +40,20 @@ public static class Templates
         _ => Languages.Python,
     };
 
+    /// <summary>The languages code can run in on a sandbox of <paramref name="template"/> (bash in every one besides).</summary>
+    public static IReadOnlyList<string> LanguagesOf(string template) => template switch
+    {
+        Base or CodeInterpreter => [Languages.Python, Languages.JavaScript],
+        _ => [DefaultLanguage(template)],
+    };
+
+    /// <summary>The sandbox user's home, also the default working directory and the base of relative paths.</summary>
+    public static string Home(string template) => template is Base or CodeInterpreter ? E2bHome : SandboxHome;
+
+    /// <summary>The sandbox user's name (whoami, USER).</summary>
+    public static string User(string template) => template is Base or CodeInterpreter ? E2bUser : SandboxUser;
+
     /// <summary>Whether code in <paramref name="language"/> can run in a sandbox of <paramref name="template"/>.</summary>
     public static bool Supports(string template, string language) =>
-        language == Languages.Shell || DefaultLanguage(template) == language;
+        language == Languages.Shell || LanguagesOf(template).Contains(language);
 }

@@ -3,12 +3,15 @@ using SoulBox.Agent.Protocol;
 namespace SoulBox.Agent;
 
 /// <summary>Command-line settings of the agent; defaults fit the container layout
-/// (socket in /run/soulbox, work dir /home/sandbox, helper and kernels next to the binary).</summary>
+/// (socket in /run/soulbox, work dir /home/sandbox, user "sandbox", helper and kernels next to the binary). The silo
+/// passes --work-dir and --user from the template (Templates.Home / Templates.User): E2B's templates use /home/user.</summary>
 internal sealed record AgentOptions
 {
     public string SocketPath { get; init; } = Path.Combine(AgentProtocol.ContainerRunDirectory, AgentProtocol.SocketFileName);
     public string WorkDirectory { get; init; } = AgentProtocol.WorkDirectory;
     public string TmpDirectory { get; init; } = "/tmp";
+    /// <summary>The sandbox user's name (its USER variable; the silo writes the same into /etc/passwd).</summary>
+    public string UserName { get; init; } = AgentProtocol.UserName;
     public int Uid { get; init; } = AgentProtocol.SandboxUserId;
     public int Gid { get; init; } = AgentProtocol.SandboxGroupId;
     public string ExecHelperPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "soulbox-exec");
@@ -41,6 +44,7 @@ internal sealed record AgentOptions
                 "--socket" => options with { SocketPath = Next() },
                 "--work-dir" => options with { WorkDirectory = Next() },
                 "--tmp-dir" => options with { TmpDirectory = Next() },
+                "--user" => options with { UserName = Next() },
                 "--uid" => options with { Uid = int.Parse(Next()) },
                 "--gid" => options with { Gid = int.Parse(Next()) },
                 "--exec-helper" => options with { ExecHelperPath = Next() },

@@ -50,7 +50,20 @@ public sealed class Sandbox : IAsyncDisposable
     public Task<string> CreateContextAsync(string language, CancellationToken cancellationToken = default) =>
         _grain.CreateContextAsync(language, cancellationToken);
 
-    /// <summary>Stops a context from <see cref="CreateContextAsync"/> and drops its state.</summary>
+    /// <summary>Starts a stateful context whose kernel runs in <paramref name="cwd"/> (absolute, or relative to the
+    /// template's home; null: the home).</summary>
+    public Task<CodeContextInfo> CreateContextAsync(string language, string? cwd, CancellationToken cancellationToken = default) =>
+        _grain.CreateContextAsync(language, cwd, cancellationToken);
+
+    /// <summary>The sandbox's contexts (a language's default context once it has run code).</summary>
+    public Task<CodeContextInfo[]> ListContextsAsync(CancellationToken cancellationToken = default) =>
+        _grain.ListContextsAsync(cancellationToken);
+
+    /// <summary>Restarts a context's kernel under the same id: its variables and imports are gone.</summary>
+    public Task RestartContextAsync(string contextId, CancellationToken cancellationToken = default) =>
+        _grain.RestartContextAsync(contextId, cancellationToken);
+
+    /// <summary>Stops a context from <see cref="CreateContextAsync(string, CancellationToken)"/> and drops its state.</summary>
     public Task DeleteContextAsync(string contextId, CancellationToken cancellationToken = default) =>
         _grain.DeleteContextAsync(contextId, cancellationToken);
 

@@ -4,7 +4,8 @@ using SoulBox.Grains;
 
 namespace SoulBox.Client;
 
-/// <summary>Files in a sandbox's writable areas (/home/sandbox, the default for relative paths, and /tmp).</summary>
+/// <summary>Files in a sandbox's writable areas (the template's home — /home/sandbox, or /home/user in base and
+/// code-interpreter — the default for relative paths, and /tmp).</summary>
 public sealed class SandboxFiles
 {
     private const int ChunkBytes = 1024 * 1024;

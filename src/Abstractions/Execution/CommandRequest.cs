@@ -8,7 +8,7 @@ public sealed record CommandRequest
     [Id(0)] public string? Cmd { get; init; }
     /// <summary>Program and arguments, run without a shell.</summary>
     [Id(1)] public string[]? Argv { get; init; }
-    /// <summary>Working directory; default /home/sandbox.</summary>
+    /// <summary>Working directory; default the template's home (/home/sandbox; /home/user in base and code-interpreter).</summary>
     [Id(2)] public string? Cwd { get; init; }
     /// <summary>Extra environment variables.</summary>
     [Id(3)] public Dictionary<string, string>? Env { get; init; }

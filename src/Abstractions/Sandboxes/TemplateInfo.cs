@@ -4,7 +4,7 @@ namespace SoulBox;
 [GenerateSerializer, Immutable, Alias("soulbox.TemplateInfo")]
 public sealed record TemplateInfo
 {
-    /// <summary>Template name (python, node, go, java).</summary>
+    /// <summary>Template name (python, node, go, java, base, code-interpreter).</summary>
     [Id(0)] public required string Name { get; init; }
     /// <summary>The language its kernel runs by default.</summary>
     [Id(1)] public required string Language { get; init; }
@@ -12,4 +12,10 @@ public sealed record TemplateInfo
     [Id(2)] public string Version { get; init; } = "";
     /// <summary>The Docker image it is made from.</summary>
     [Id(3)] public string Image { get; init; } = "";
+    /// <summary>Every language code can run in (bash besides): python and javascript in base and code-interpreter.</summary>
+    [Id(4)] public string[] Languages { get; init; } = [];
+    /// <summary>The sandbox user's name (sandbox; user in the E2B-style templates).</summary>
+    [Id(5)] public string User { get; init; } = "";
+    /// <summary>The sandbox user's home, its default working directory (/home/sandbox; /home/user in the E2B-style templates).</summary>
+    [Id(6)] public string Home { get; init; } = "";
 }

@@ -43,7 +43,18 @@ public static class AgentProtocol
     public const string SocketFileName = "agent.sock";
     public const string ContainerRunDirectory = "/run/soulbox";
     public const string ContainerAgentDirectory = "/opt/soulbox";
+    /// <summary>The agent's default work directory (--work-dir): SoulBox's own templates' home. A template may have
+    /// another (Templates.Home); the silo passes it.</summary>
     public const string WorkDirectory = "/home/sandbox";
+    /// <summary>The agent's default name of the sandbox user (--user): SoulBox's own templates'.</summary>
+    public const string UserName = "sandbox";
+
+    /// <summary>Largest rich result (<see cref="ResultEvent"/>: its JSON {mime: content}, images base64). A result
+    /// is one streaming event, so it must fit the credit window with room for the frame overhead.</summary>
+    public const int MaxResultBytes = 2 * MaxPayloadChunkBytes;
+
+    /// <summary>Most bytes of rich results one code run may stream (the silo keeps them for the run's final result).</summary>
+    public const int MaxRunResultBytes = 8 * MaxPayloadChunkBytes;
     public const int SandboxUserId = 1000;
     public const int SandboxGroupId = 1000;
 }
@@ -57,6 +68,8 @@ public static class AgentProtocol
 [JsonDerivedType(typeof(CreditRequest), "credit")]
 [JsonDerivedType(typeof(CreateContextRequest), "context.create")]
 [JsonDerivedType(typeof(DeleteContextRequest), "context.delete")]
+[JsonDerivedType(typeof(ListContextsRequest), "context.list")]
+[JsonDerivedType(typeof(RestartContextRequest), "context.restart")]
 [JsonDerivedType(typeof(RunCodeRequest), "code.run")]
 [JsonDerivedType(typeof(ReadFileRequest), "file.read")]
 [JsonDerivedType(typeof(WriteFileRequest), "file.write")]
@@ -85,7 +98,7 @@ public sealed record ExecRequest : AgentRequest
     public string[]? Argv { get; init; }
     public string? Shell { get; init; }
     public Dictionary<string, string>? Env { get; init; }
-    /// <summary>Working directory; relative paths are under /home/sandbox. Default /home/sandbox.</summary>
+    /// <summary>Working directory; relative paths are under the work directory (--work-dir), also the default.</summary>
     public string? Cwd { get; init; }
     public bool KeepStdinOpen { get; init; }
     /// <summary>Send an <see cref="ExecStartedEvent"/> with the program's pid right after the spawn, before any
@@ -131,8 +144,15 @@ public sealed record CreateContextRequest(string Language, string? Cwd) : AgentR
 
 public sealed record DeleteContextRequest(string ContextId) : AgentRequest;
 
+/// <summary>The agent's contexts (default contexts once they were used). Answered by <see cref="ContextListEvent"/>.</summary>
+public sealed record ListContextsRequest : AgentRequest;
+
+/// <summary>Stops a context's kernel and starts a new one under the same id, language and working directory: its
+/// state is gone. Answered by <see cref="ContextCreatedEvent"/>.</summary>
+public sealed record RestartContextRequest(string ContextId) : AgentRequest;
+
 /// <summary>Runs code in a context. ContextId null means the default context of that language
-/// (created on first use). Streams <see cref="OutputEvent"/>s, then one <see cref="CodeResultEvent"/>.
+/// (created on first use). Streams <see cref="OutputEvent"/>s and <see cref="ResultEvent"/>s, then one <see cref="CodeResultEvent"/>.
 /// On timeout the kernel is restarted (its state is lost) and the result says TimedOut.</summary>
 public sealed record RunCodeRequest(string Code, string Language, string? ContextId, Dictionary<string, string>? Env, int TimeoutMs) : AgentRequest;
 
@@ -161,7 +181,7 @@ public sealed record RemoveFileRequest(string Path, bool Recursive) : AgentReque
 /// describing the entry at its new path.</summary>
 public sealed record MoveFileRequest(string Source, string Destination) : AgentRequest;
 
-/// <summary>Kills every process of the sandbox user, stops all kernels, and empties /home/sandbox and /tmp:
+/// <summary>Kills every process of the sandbox user, stops all kernels, and empties the work directory and /tmp:
 /// what a one-shot run leaves is gone before the next. Answered by <see cref="OkEvent"/>.</summary>
 public sealed record ResetRequest : AgentRequest;
 
@@ -175,6 +195,8 @@ public sealed record StatsRequest : AgentRequest;
 [JsonDerivedType(typeof(ExitEvent), "exit")]
 [JsonDerivedType(typeof(ContextCreatedEvent), "context.created")]
 [JsonDerivedType(typeof(CodeResultEvent), "code.result")]
+[JsonDerivedType(typeof(ResultEvent), "code.display")]
+[JsonDerivedType(typeof(ContextListEvent), "context.list")]
 [JsonDerivedType(typeof(FileDataEvent), "file.data")]
 [JsonDerivedType(typeof(FileStatEvent), "file.stat")]
 [JsonDerivedType(typeof(FileListEvent), "file.list")]
@@ -228,12 +250,30 @@ public sealed record ExitEvent : AgentEvent
     public long PeakMemoryBytes { get; init; }
 }
 
-public sealed record ContextCreatedEvent(string ContextId, string Language) : AgentEvent;
+public sealed record ContextCreatedEvent(string ContextId, string Language) : AgentEvent
+{
+    /// <summary>The context's working directory.</summary>
+    public string? Cwd { get; init; }
+}
+
+public sealed record ContextListEvent(AgentContextInfo[] Contexts) : AgentEvent;
+
+public sealed record AgentContextInfo(string ContextId, string Language, string Cwd);
+
+/// <summary>A rich output of a code run as it appears (display(), a figure): the frame payload is its JSON
+/// {mime: content} (images base64), at most <see cref="AgentProtocol.MaxResultBytes"/>.</summary>
+public sealed record ResultEvent : AgentEvent
+{
+    public override bool IsTerminal => false;
+}
 
 public sealed record CodeResultEvent : AgentEvent
 {
     /// <summary>repr/inspect of the last expression, or null when the code ended in a statement.</summary>
     public string? Value { get; init; }
+    /// <summary>The last expression's representations besides text/plain (which is <see cref="Value"/>): text/html,
+    /// image/png (base64), ...; null when it has none.</summary>
+    public Dictionary<string, string>? Data { get; init; }
     public CodeError? Error { get; init; }
     public bool TimedOut { get; init; }
     public bool Cancelled { get; init; }
@@ -291,4 +331,5 @@ public static class AgentErrorCodes
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentEvent))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -12,6 +12,9 @@ internal sealed class CodeContext(string id, string language, string cwd)
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>For listing contexts in the order they were made.</summary>
+    public long Created { get; } = Environment.TickCount64;
+
     /// <summary>Null until the first run, and again after a timeout or crash killed it.</summary>
     public Kernel? Kernel { get; set; }
 }

@@ -3,7 +3,7 @@ using SoulBox.Agent.Protocol;
 
 namespace SoulBox.Agent.Worker;
 
-/// <summary>Code context requests: create, delete, and run code in a persistent kernel.</summary>
+/// <summary>Code context requests: create, list, restart, delete, and run code in a persistent kernel.</summary>
 internal sealed class CodeHandler(WorkerServices services)
 {
     private const int DefaultTimeoutMs = 30_000;
@@ -14,7 +14,16 @@ internal sealed class CodeHandler(WorkerServices services)
     public async Task CreateAsync(CreateContextRequest request, IEventSink sink)
     {
         var context = await Kernels.CreateAsync(request.Language, request.Cwd).ConfigureAwait(false);
-        await sink.SendAsync(new ContextCreatedEvent(context.Id, context.Language)).ConfigureAwait(false);
+        await sink.SendAsync(new ContextCreatedEvent(context.Id, context.Language) { Cwd = context.Cwd }).ConfigureAwait(false);
+    }
+
+    public async Task ListAsync(IEventSink sink) =>
+        await sink.SendAsync(new ContextListEvent([.. Kernels.List().Select(c => new AgentContextInfo(c.Id, c.Language, c.Cwd))])).ConfigureAwait(false);
+
+    public async Task RestartAsync(RestartContextRequest request, IEventSink sink)
+    {
+        var context = await Kernels.RestartAsync(request.ContextId).ConfigureAwait(false);
+        await sink.SendAsync(new ContextCreatedEvent(context.Id, context.Language) { Cwd = context.Cwd }).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(DeleteContextRequest request, IEventSink sink)
@@ -73,7 +82,10 @@ internal sealed class CodeHandler(WorkerServices services)
         // Output waits for the silo's credit (the kernel blocks on a full pipe meanwhile) until the run times out or
         // is cancelled; then it is dropped so the turn can close and the kernel be stopped.
         var ended = linked.Token;
-        var turn = new KernelTurn((stream, chunk, flush) => sink.SendAsync(new OutputEvent(stream), chunk, ended, flush), MaxOutputBytesPerStream);
+        var turn = new KernelTurn(
+            (stream, chunk, flush) => sink.SendAsync(new OutputEvent(stream), chunk, ended, flush),
+            MaxOutputBytesPerStream,
+            (json, flush) => sink.SendAsync(new ResultEvent(), json, ended, flush));
         CodeError error;
         var cancelled = false;
         try
@@ -82,6 +94,7 @@ internal sealed class CodeHandler(WorkerServices services)
             return new CodeResultEvent
             {
                 Value = reply.Value,
+                Data = reply.Data is { Count: > 0 } data ? data : null,
                 Error = reply.Error is { } e ? new CodeError(e.Name, e.Value, e.Traceback) : null,
                 StdoutTruncated = turn.StdoutTruncated,
                 StderrTruncated = turn.StderrTruncated,

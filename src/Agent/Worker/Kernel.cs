@@ -35,6 +35,7 @@ internal sealed class Kernel
     private readonly Task _stderrPump;
     private volatile KernelTurn? _turn;
     private long _turns;
+    private Lazy<Task<bool>>? _stop;
 
     private Kernel(WorkerServices services, SandboxProcess process, byte[] marker, KernelTurn startup)
     {
@@ -101,8 +102,15 @@ internal sealed class Kernel
     }
 
     /// <summary>Kills the kernel and everything it started; false when that did not finish within the
-    /// kill grace (see <see cref="RunKiller"/>).</summary>
-    public async Task<bool> StopAsync()
+    /// kill grace (see <see cref="RunKiller"/>). Idempotent: a restart or delete and the run it ends both stop the
+    /// same kernel at once, and share the one kill (a second kill would find the process already disposed).</summary>
+    public Task<bool> StopAsync()
+    {
+        var stop = new Lazy<Task<bool>>(StopOnceAsync);
+        return (Interlocked.CompareExchange(ref _stop, stop, null) ?? stop).Value;
+    }
+
+    private async Task<bool> StopOnceAsync()
     {
         var killed = await _services.KillRunAsync(_process).ConfigureAwait(false);
         await Task.WhenAny(Task.WhenAll(_stdoutPump, _stderrPump), Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
@@ -149,6 +157,13 @@ internal sealed class Kernel
                     if (!item.IsMarker)
                     {
                         await turn.OutputAsync(kind, item.Output, flush: !endFollows).ConfigureAwait(false);
+                    }
+                    else if (item.IsResult)
+                    {
+                        if (kind == OutputStream.Stdout)
+                        {
+                            await turn.ResultAsync(item.ReplyTooLarge ? null : item.Reply, flush: !endFollows).ConfigureAwait(false);
+                        }
                     }
                     else if (kind == OutputStream.Stdout)
                     {

@@ -8,7 +8,7 @@ namespace SoulBox.Agent.Worker;
 /// <summary>Turn numbers the run; the kernel repeats it in both end-of-run markers (see Kernel.cs).</summary>
 internal sealed record KernelRequest(string Code, Dictionary<string, string>? Env, long Turn = 0);
 
-internal sealed record KernelReply(bool Ready, string? Value, KernelError? Error);
+internal sealed record KernelReply(bool Ready, string? Value, KernelError? Error, Dictionary<string, string>? Data = null);
 
 internal sealed record KernelError(string Name, string Value, string Traceback);
 

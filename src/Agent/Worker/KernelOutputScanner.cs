@@ -2,9 +2,9 @@ using System.Buffers.Text;
 
 namespace SoulBox.Agent.Worker;
 
-/// <summary>Splits one kernel output pipe into user output and end-of-run markers. The kernel ends
+/// <summary>Splits one kernel output pipe into user output, end-of-run markers and rich results. The kernel ends
 /// every run with MARKER + TURN + '\n' on stderr and MARKER + TURN + ':' + JSON reply + '\n' on
-/// stdout (TURN = the run's number). A marker split across reads is held back until the next read
+/// stdout (TURN = the run's number); a rich result during a run is MARKER + TURN + '=' + JSON + '\n' on stdout. A marker split across reads is held back until the next read
 /// decides it. What this class holds is bounded: at most the marker's length of undecided bytes, and
 /// at most <see cref="MaxReplyBytes"/> of a reply line; a longer "reply" (a forged marker followed by
 /// an endless line) is dropped and reported as too large instead of growing the agent.</summary>
@@ -19,8 +19,9 @@ internal sealed class KernelOutputScanner(byte[] marker, int maxReplyBytes = Ker
     private bool _replyTooLarge;
 
     /// <summary>One piece of scanned input: user output, or an end-of-run marker with the turn it names
-    /// (-1 when unreadable) and, on stdout, its reply (null when there is none or it was too large).</summary>
-    internal readonly record struct Item(ReadOnlyMemory<byte> Output, bool IsMarker, long Turn, byte[]? Reply, bool ReplyTooLarge);
+    /// (-1 when unreadable) and, on stdout, its reply (null when there is none or it was too large); or, with
+    /// <see cref="IsResult"/>, a rich result of that turn (its JSON in Reply).</summary>
+    internal readonly record struct Item(ReadOnlyMemory<byte> Output, bool IsMarker, long Turn, byte[]? Reply, bool ReplyTooLarge, bool IsResult = false);
 
     public List<Item> Feed(ReadOnlySpan<byte> chunk)
     {
@@ -94,21 +95,30 @@ internal sealed class KernelOutputScanner(byte[] marker, int maxReplyBytes = Ker
             return;
         }
 
-        // Keep only the turn (before ':'), so the marker can still be matched to its run.
+        // Keep only the turn and its separator, so the marker can still be matched to its run (they may be in this
+        // very part: the line's start is filled up to the bound first).
+        _reply.Write(part[..(int)Math.Min(part.Length, maxReplyBytes - _reply.Length)]);
         var buffer = _reply.GetBuffer().AsSpan(0, (int)_reply.Length);
-        var colon = buffer.IndexOf((byte)':');
-        _reply.SetLength(colon >= 0 ? colon : 0);
+        var separator = buffer.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        _reply.SetLength(separator >= 0 ? separator + 1 : 0);
         _replyTooLarge = true;
     }
 
     private Item FinishReply()
     {
         var line = _reply.GetBuffer().AsSpan(0, (int)_reply.Length);
-        var colon = line.IndexOf((byte)':');
-        var turnText = colon >= 0 ? line[..colon] : line;
+        // TURN, then ':' (the run's end and reply) or '=' (a rich result; the run goes on).
+        var separator = line.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        var isResult = separator >= 0 && line[separator] == (byte)'=';
+        if (separator >= 0 && line[separator] is not ((byte)':' or (byte)'='))
+        {
+            separator = -1;
+        }
+
+        var turnText = separator >= 0 ? line[..separator] : line;
         var turn = Utf8Parser.TryParse(turnText, out long parsed, out var consumed) && consumed == turnText.Length && parsed >= 0 ? parsed : -1;
-        var reply = colon >= 0 && !_replyTooLarge ? line[(colon + 1)..].ToArray() : null;
-        var item = new Item(default, true, turn, reply, _replyTooLarge);
+        var reply = separator >= 0 && !_replyTooLarge ? line[(separator + 1)..].ToArray() : null;
+        var item = new Item(default, true, turn, reply, _replyTooLarge, isResult);
         _reply.SetLength(0);
         _inReply = false;
         _replyTooLarge = false;

@@ -35,6 +35,44 @@ internal sealed class KernelRegistry(WorkerServices services, string kernelsDire
             : throw new AgentException(AgentErrorCodes.ContextNotFound, $"Code context '{contextId}' does not exist.");
     }
 
+    /// <summary>Every context, default ones included once they were used, oldest first.</summary>
+    public IReadOnlyList<CodeContext> List() => [.. _contexts.Values.OrderBy(c => c.Created)];
+
+    /// <summary>Stops the context's kernel and starts a new one in its place: same id, language and working
+    /// directory, no state. The kill is not behind the context's gate (a run stuck in a loop must not delay it; that
+    /// run ends as a dead kernel, as with delete); the new kernel starts behind it, once that run has cleaned up.</summary>
+    public async Task<CodeContext> RestartAsync(string contextId)
+    {
+        if (!_contexts.TryGetValue(contextId, out var context))
+        {
+            throw new AgentException(AgentErrorCodes.ContextNotFound, $"Code context '{contextId}' does not exist.");
+        }
+
+        if (!await StopAsync(context).ConfigureAwait(false))
+        {
+            throw new AgentException(AgentErrorCodes.KillFailed, $"The kernel of context '{contextId}' could not be killed.");
+        }
+
+        await context.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (context.Kernel is not null)
+            {
+                // A run that came in between the kill and the gate started a fresh kernel already: that is the restart.
+                return context;
+            }
+
+            context.Kernel = await StartKernelAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.Gate.Release();
+        }
+
+        AgentLog.Info($"context {contextId} restarted");
+        return context;
+    }
+
     public async Task DeleteAsync(string contextId)
     {
         if (!_contexts.TryRemove(contextId, out var context))

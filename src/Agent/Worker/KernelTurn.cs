@@ -4,8 +4,13 @@ using SoulBox.Agent.Protocol;
 namespace SoulBox.Agent.Worker;
 
 /// <summary>One run on a kernel (or its start-up): routes the kernel's output to the caller within
-/// the per-stream cap, and completes when both streams reached their end-of-run marker.</summary>
-internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, bool, ValueTask>? emit, long maxOutputBytesPerStream)
+/// the per-stream cap, and its rich results within <see cref="AgentProtocol.MaxResultBytes"/> each and
+/// <see cref="AgentProtocol.MaxRunResultBytes"/> together, and completes when both streams reached their end-of-run
+/// marker.</summary>
+internal sealed class KernelTurn(
+    Func<OutputStream, ReadOnlyMemory<byte>, bool, ValueTask>? emit,
+    long maxOutputBytesPerStream,
+    Func<ReadOnlyMemory<byte>, bool, ValueTask>? emitResult = null)
 {
     // Continuations run on the pump that saw the last marker: the run's result goes out from there without another
     // thread-pool hop. That is safe because the turn is completed outside its lock and the pump holds nothing then.
@@ -14,6 +19,7 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, bool, 
     private readonly SemaphoreSlim _emitLock = new(1, 1);
     private readonly long[] _sent = new long[2];
     private readonly bool[] _truncated = new bool[2];
+    private long _resultBytes;
     private KernelReply? _reply;
     private bool _stderrDone;
     private bool _closed;
@@ -67,6 +73,45 @@ internal sealed class KernelTurn(Func<OutputStream, ReadOnlyMemory<byte>, bool, 
         finally
         {
             _emitLock.Release();
+        }
+    }
+
+    /// <summary>A rich result the kernel sent during the run (its JSON {mime: content}), or null when it was larger
+    /// than the scanner keeps. The kernel holds itself to the same limits and says so on stderr; these checks are
+    /// what holds when user code writes result markers itself.</summary>
+    public async ValueTask ResultAsync(byte[]? json, bool flush = true)
+    {
+        string? dropped = null;
+        await _emitLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_closed || emitResult is null)
+            {
+                return;
+            }
+
+            if (json is null || json.Length > AgentProtocol.MaxResultBytes)
+            {
+                dropped = $"soulbox: a result was dropped: one result may be at most {AgentProtocol.MaxResultBytes} bytes\n";
+            }
+            else if (_resultBytes + json.Length > AgentProtocol.MaxRunResultBytes)
+            {
+                dropped = $"soulbox: a result was dropped: a run's results may be at most {AgentProtocol.MaxRunResultBytes} bytes together\n";
+            }
+            else
+            {
+                _resultBytes += json.Length;
+                await emitResult(json, flush).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _emitLock.Release();
+        }
+
+        if (dropped is not null)
+        {
+            await OutputAsync(OutputStream.Stderr, System.Text.Encoding.UTF8.GetBytes(dropped)).ConfigureAwait(false);
         }
     }
 

@@ -85,6 +85,8 @@ internal sealed class RequestRouter(WorkerServices services)
     {
         CreateContextRequest create => _code.CreateAsync(create, sink),
         DeleteContextRequest delete => _code.DeleteAsync(delete, sink),
+        ListContextsRequest => _code.ListAsync(sink),
+        RestartContextRequest restart => _code.RestartAsync(restart, sink),
         ReadFileRequest read => _files.ReadAsync(read, sink, cancellationToken),
         WriteFileRequest write => _files.WriteAsync(write, payload, sink, cancellationToken),
         ListFilesRequest list => _files.ListAsync(list, sink),

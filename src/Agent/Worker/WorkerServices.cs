@@ -45,7 +45,7 @@ internal sealed class WorkerServices
             ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             ["HOME"] = Paths.WorkDirectory,
             ["LANG"] = "C.UTF-8",
-            ["USER"] = "sandbox",
+            ["USER"] = Options.UserName,
         };
         if (extra is not null)
         {

@@ -8,7 +8,8 @@
 //     with MARKER + TURN + "\n" on fd 2, then MARKER + TURN + ":" + one JSON reply line on fd 1, where
 //     MARKER = "\x1e\x1fsoulbox:" + nonce + "\x1f" and TURN is the request's turn (0 at start-up).
 //     Only markers of the current turn count (user code can read the nonce; see Worker/Kernel.cs).
-//     Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null}.
+//     Replies: {"ready": true} once at start, then {"value": str|null, "error": {..}|null, "data": {..}?}: value is the
+//     last value's text/plain (util.inspect); data adds application/json for plain objects and arrays.
 const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
@@ -60,6 +61,25 @@ process.on('unhandledRejection', (reason) => {
   process.stderr.write(`Unhandled rejection: ${reason && reason.stack ? reason.stack : String(reason)}\n`);
 });
 
+// The agent's limit of one result (AgentProtocol.MaxResultBytes); a larger JSON form is simply left out.
+const MAX_RESULT_BYTES = 2 * 1024 * 1024;
+
+// JSON for plain data only (objects made by literals, arrays): a class instance's JSON would hide what it is.
+// Objects made in the vm context have that context's Object.prototype, so the check is by shape, not identity.
+function jsonData(value) {
+  if (value === null || typeof value !== 'object') return null;
+  if (!Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== null && (Object.getPrototypeOf(proto) !== null || !proto.constructor || proto.constructor.name !== 'Object')) return null;
+  }
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined || text.length > MAX_RESULT_BYTES ? null : { 'application/json': text };
+  } catch {
+    return null; // cycles, BigInt
+  }
+}
+
 function describeError(err) {
   if (err instanceof Error || (err && typeof err === 'object' && 'stack' in err)) {
     // Keep the user's frames; the kernel's own (vm, this file, node internals) are noise.
@@ -81,7 +101,9 @@ async function run(request) {
     let value = vm.runInContext(request.code, context, { filename: '<cell>' });
     // A promise as completion value (an async IIFE) is awaited, so its output streams before the result.
     if (value && typeof value.then === 'function') value = await value;
-    return { value: value === undefined || value === null ? null : util.inspect(value), error: null };
+    if (value === undefined || value === null) return { value: null, error: null };
+    const data = jsonData(value);
+    return data ? { value: util.inspect(value), error: null, data } : { value: util.inspect(value), error: null };
   } catch (err) {
     return { value: null, error: describeError(err) };
   } finally {

@@ -78,7 +78,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
         var uid = await _uids.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
         _uidByContainerName[name] = uid;
-        WriteAccounts(runDirectory, uid);
+        var home = Templates.Home(spec.Template);
+        var user = Templates.User(spec.Template);
+        WriteAccounts(runDirectory, uid, user, home);
         var image = ImageFor(spec.Template);
         var (imageId, imageEnv) = await InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
         var labels = new Dictionary<string, string>
@@ -106,6 +108,8 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             "--socket", $"{AgentProtocol.ContainerRunDirectory}/{AgentProtocol.SocketFileName}",
             "--uid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gid", uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--work-dir", home,
+            "--user", user,
         ];
         if (spec.Purpose == "executor")
         {
@@ -118,7 +122,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
             Name = name,
             Image = image,
             User = "0:0",
-            WorkingDir = AgentProtocol.WorkDirectory,
+            WorkingDir = home,
             Labels = labels,
             Entrypoint = agentArgs,
             Cmd = [],
@@ -136,7 +140,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 ],
                 Tmpfs = new Dictionary<string, string>
                 {
-                    [AgentProtocol.WorkDirectory] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,nr_inodes={_options.MaxFilesPerTmpfs},uid={uid},gid={uid},mode=0755",
+                    [home] = $"rw,exec,nosuid,nodev,size={spec.WorkDirSizeMb}m,nr_inodes={_options.MaxFilesPerTmpfs},uid={uid},gid={uid},mode=0755",
                     ["/tmp"] = $"rw,exec,nosuid,nodev,size={spec.TmpSizeMb}m,nr_inodes={_options.MaxFilesPerTmpfs},mode=1777",
                     // Our own /dev/shm (Docker then mounts none) so it gets an inode cap like the others.
                     ["/dev/shm"] = $"rw,noexec,nosuid,nodev,size=64m,nr_inodes={_options.MaxFilesPerTmpfs},mode=1777",
@@ -208,12 +212,13 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     }
 
     /// <summary>The container's /etc/passwd and /etc/group: the image's are replaced so the per-container uid
-    /// is the user "sandbox" (tools such as whoami and Node's os.userInfo() need an entry).</summary>
-    private static void WriteAccounts(string runDirectory, int uid)
+    /// is the template's user ("sandbox", or "user" in the E2B-style templates) with the template's home (tools
+    /// such as whoami, bash -l and Node's os.userInfo() need an entry).</summary>
+    private static void WriteAccounts(string runDirectory, int uid, string user, string home)
     {
         File.WriteAllText(Path.Combine(runDirectory, "passwd"),
-            $"root:x:0:0:root:/root:/bin/sh\nsandbox:x:{uid}:{uid}:SoulBox sandbox:{AgentProtocol.WorkDirectory}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
-        File.WriteAllText(Path.Combine(runDirectory, "group"), $"root:x:0:\nsandbox:x:{uid}:\nnogroup:x:65534:\n");
+            $"root:x:0:0:root:/root:/bin/sh\n{user}:x:{uid}:{uid}:SoulBox sandbox:{home}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        File.WriteAllText(Path.Combine(runDirectory, "group"), $"root:x:0:\n{user}:x:{uid}:\nnogroup:x:65534:\n");
         if (!OperatingSystem.IsWindows())
         {
             var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
@@ -254,6 +259,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 Language = i.Labels.TryGetValue("soulbox.language", out var language) ? language : Templates.DefaultLanguage(i.Labels[TemplateLabel]),
                 Version = i.Labels.TryGetValue("soulbox.version", out var version) ? version : "",
                 Image = ImageFor(i.Labels[TemplateLabel]),
+                Languages = [.. Templates.LanguagesOf(i.Labels[TemplateLabel])],
+                User = Templates.User(i.Labels[TemplateLabel]),
+                Home = Templates.Home(i.Labels[TemplateLabel]),
             })
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .ToList();

@@ -18,7 +18,7 @@ internal static class FileNames
         return trimmed;
     }
 
-    /// <summary>A path inside the sandbox (relative ones are under /home/sandbox).</summary>
+    /// <summary>A path inside the sandbox (relative ones are under the template's home; the agent resolves them).</summary>
     public static string ValidatePath(string? path, string field = "path")
     {
         if (string.IsNullOrWhiteSpace(path))

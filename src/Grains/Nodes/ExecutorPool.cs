@@ -153,7 +153,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         try
         {
             var result = await ProgramRunner.RunAsync(
-                executor.Agent, AgentProtocol.WorkDirectory, run.Program, executor.Container.ImageEnv, run.Limits,
+                executor.Agent, Templates.Home(executor.Container.Template), run.Program, executor.Container.ImageEnv, run.Limits,
                 () => _runtime.ReadOomKillCount(executor.Container), null, new CompileCacheScope(_compileCache, executor.Container.ImageId), cancellationToken).ConfigureAwait(false);
             return (WithRequestedMemory(result, run.MemoryMb), !deadline.IsCancellationRequested && !executor.Agent.IsClosed);
         }

@@ -181,7 +181,7 @@ internal sealed partial class SandboxGrain(
         var language = _validate.Language(request.Language, Templates.DefaultLanguage(_info!.Template));
         if (!Templates.Supports(_info.Template, language))
         {
-            throw new SandboxValidationException("language", $"A '{_info.Template}' sandbox runs {Templates.DefaultLanguage(_info.Template)} or bash, not {language}.");
+            throw new SandboxValidationException("language", $"A '{_info.Template}' sandbox runs {string.Join(", ", Templates.LanguagesOf(_info.Template))} or bash, not {language}.");
         }
 
         var timeoutMs = _validate.RunTimeoutMs(request.TimeoutMs, _options.DefaultRunTimeoutMs);
@@ -197,12 +197,7 @@ internal sealed partial class SandboxGrain(
     {
         await ThrowIfUnknownAsync();
         var agent = EnsureRunning();
-        var canonical = _validate.Language(language, null);
-        if (!Languages.IsStateful(canonical) || !Templates.Supports(_info!.Template, canonical))
-        {
-            throw new SandboxValidationException("language", $"Contexts run python (python template) or javascript (node template); this is a '{_info!.Template}' sandbox.");
-        }
-
+        var canonical = ContextLanguage(language);
         var created = await Call(() => agent.RequestAsync(new CreateContextRequest(canonical, null), cancellationToken));
         return ((ContextCreatedEvent)created).ContextId;
     }
@@ -381,12 +376,16 @@ internal sealed partial class SandboxGrain(
             _oomKillsSeen = ReadOomKills();
         }
 
+        var results = new RichResultCollector(budget);
         await foreach (var frame in agent.StreamAsync(request, default, cancellationToken))
         {
             switch (frame.Header)
             {
                 case OutputEvent output when collector.Add(output.Stream, frame.Payload) is { } chunk:
                     yield return chunk;
+                    break;
+                case ResultEvent when results.Add(frame.Payload) is { } display:
+                    yield return display;
                     break;
                 case CodeResultEvent result:
                     var oom = false;
@@ -414,6 +413,7 @@ internal sealed partial class SandboxGrain(
                             StdoutTruncated = result.StdoutTruncated,
                             StderrTruncated = result.StderrTruncated,
                             WallTimeMs = result.WallTimeMs,
+                            Results = results.Final(result.Value, result.Data),
                         },
                     };
                     break;

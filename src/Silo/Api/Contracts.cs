@@ -67,9 +67,12 @@ public sealed record CreateContextBody
 {
     /// <summary>python or javascript (or an alias); default the template's language.</summary>
     public string? Language { get; init; }
+    /// <summary>The kernel's working directory (absolute, or relative to the template's home); default the home.</summary>
+    public string? Cwd { get; init; }
 }
 
-public sealed record ContextView(string Id, string Language);
+/// <summary>A code context: its id (for runs' contextId), language and working directory.</summary>
+public sealed record ContextView(string Id, string Language, string Cwd);
 
 /// <summary>Body of POST /v1/sandboxes/{id}/commands: cmd (a shell string) or argv.</summary>
 public sealed record RunCommandBody

@@ -6,7 +6,8 @@ using SoulBox.Silo.Hosting;
 
 namespace SoulBox.Silo.Api;
 
-/// <summary>Files in a sandbox's writable areas (/home/sandbox — the base of relative paths — and /tmp).
+/// <summary>Files in a sandbox's writable areas (the template's home — /home/sandbox, /home/user in base and code-interpreter,
+/// the base of relative paths — and /tmp).
 /// Downloads and uploads stream in 1 MiB chunks; a large file never sits whole in the gateway.</summary>
 public static class FilesApi
 {

@@ -38,7 +38,8 @@ public static class PistonApi
         List<PistonRuntime> runtimes = [];
         foreach (var template in templates)
         {
-            if (Names.TryGetValue(template.Language, out var names))
+            // One runtime per language: templates that also run it (base, code-interpreter) are not Piston runtimes.
+            if (Names.TryGetValue(template.Language, out var names) && template.Name == Languages.DefaultTemplate(template.Language))
             {
                 runtimes.Add(new PistonRuntime(template.Language, VersionOf(template), names.Aliases, names.Runtime));
             }

@@ -17,7 +17,7 @@ internal static class RetainedResults
         var size = result switch
         {
             Ok<CommandResult> { Value: { } command } => SizeOf(command.Stdout, command.Stderr),
-            Ok<CodeRunResult> { Value: { } code } => SizeOf(code.Stdout, code.Stderr),
+            Ok<CodeRunResult> { Value: { } code } => SizeOf(code),
             _ => 0,
         };
         return size > 0 && result is IResult inner && Open(context.HttpContext, size) is { } lease
@@ -39,6 +39,21 @@ internal static class RetainedResults
     }
 
     public static long SizeOf(string? stdout, string? stderr) => (stdout?.Length ?? 0) + (stderr?.Length ?? 0);
+
+    /// <summary>A code run's output and its rich results (images are most of a chart's answer).</summary>
+    public static long SizeOf(CodeRunResult code)
+    {
+        var size = SizeOf(code.Stdout, code.Stderr);
+        foreach (var result in code.Results)
+        {
+            foreach (var (mime, content) in result.Data)
+            {
+                size += mime.Length + content.Length;
+            }
+        }
+
+        return size;
+    }
 
     private sealed class LeasedResult(IResult inner, RetainedOutputBudget.Lease lease) : IResult
     {

@@ -18,7 +18,11 @@ public static class RunApi
             .Produces<CodeRunResult>(contentType: "application/json")
             .Produces(StatusCodes.Status200OK, contentType: RunEventStream.ContentType);
         group.MapPost("/contexts", CreateContextAsync).WithName("CreateContext")
-            .WithSummary("Start a separate stateful code context (Python or JavaScript)");
+            .WithSummary("Start a separate stateful code context (Python or JavaScript), optionally in a working directory");
+        group.MapGet("/contexts", ListContextsAsync).WithName("ListContexts")
+            .WithSummary("List the sandbox's code contexts (default contexts once they have run code)");
+        group.MapPost("/contexts/{contextId}/restart", RestartContextAsync).WithName("RestartContext")
+            .WithSummary("Restart a code context's kernel under the same id; its state is dropped");
         group.MapDelete("/contexts/{contextId}", DeleteContextAsync).WithName("DeleteContext")
             .WithSummary("End a code context");
         group.MapPost("/commands", RunCommandAsync).WithName("RunCommand")
@@ -72,8 +76,22 @@ public static class RunApi
             language = Templates.DefaultLanguage((await sandbox.GetInfoAsync()).Template);
         }
 
-        var contextId = await sandbox.CreateContextAsync(language, http.RequestAborted);
-        return TypedResults.Created($"/v1/sandboxes/{id}/contexts/{contextId}", new ContextView(contextId, Languages.Normalize(language) ?? language));
+        var context = await sandbox.CreateContextAsync(language, body?.Cwd, http.RequestAborted);
+        return TypedResults.Created($"/v1/sandboxes/{id}/contexts/{context.Id}", new ContextView(context.Id, context.Language, context.Cwd));
+    }
+
+    internal static async Task<Ok<ContextView[]>> ListContextsAsync(string id, HttpContext http, SandboxAccess access)
+    {
+        var sandbox = await access.GetAsync(id, http.Tenant());
+        var contexts = await sandbox.ListContextsAsync(http.RequestAborted);
+        return TypedResults.Ok(contexts.Select(c => new ContextView(c.Id, c.Language, c.Cwd)).ToArray());
+    }
+
+    internal static async Task<NoContent> RestartContextAsync(string id, string contextId, HttpContext http, SandboxAccess access)
+    {
+        var sandbox = await access.GetAsync(id, http.Tenant());
+        await sandbox.RestartContextAsync(contextId, http.RequestAborted);
+        return TypedResults.NoContent();
     }
 
     internal static async Task<NoContent> DeleteContextAsync(string id, string contextId, HttpContext http, SandboxAccess access)

@@ -10,7 +10,8 @@ using SoulBox.Silo.Problems;
 namespace SoulBox.Silo.Api;
 
 /// <summary>Server-Sent Events of one run: <c>stdout</c>/<c>stderr</c> (<c>{"text": ...}</c>) as the program writes,
-/// then <c>result</c> (the CodeRunResult or CommandResult), or <c>error</c> (problem details) when the run fails
+/// <c>display</c> (a RichResult <c>{"isMainResult": false, "data": {mime: content}}</c>) for each rich output of a code
+/// run as it appears (display(), a matplotlib figure), then <c>result</c> (the CodeRunResult or CommandResult), or <c>error</c> (problem details) when the run fails
 /// after the stream began; always <c>end</c> last. Each event is flushed as it is written.</summary>
 internal sealed class RunEventStream : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
@@ -86,13 +87,17 @@ internal sealed class RunEventStream : IResult, IStatusCodeHttpResult, IContentT
                 var item = _events.Current;
                 if (item.CodeResult is { } code)
                 {
-                    using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(code.Stdout, code.Stderr));
+                    using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(code));
                     await WriteAsync(response, "result", JsonSerializer.SerializeToUtf8Bytes(code, json), aborted);
                 }
                 else if (item.CommandResult is { } command)
                 {
                     using var lease = RetainedResults.Open(httpContext, RetainedResults.SizeOf(command.Stdout, command.Stderr));
                     await WriteAsync(response, "result", JsonSerializer.SerializeToUtf8Bytes(command, json), aborted);
+                }
+                else if (item.Result is { } display)
+                {
+                    await WriteAsync(response, "display", JsonSerializer.SerializeToUtf8Bytes(display, json), aborted);
                 }
                 else
                 {

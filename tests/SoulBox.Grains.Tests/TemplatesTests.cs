@@ -1,0 +1,35 @@
+namespace SoulBox.Grains.Tests;
+
+public sealed class TemplatesTests
+{
+    [Theory]
+    [InlineData(Templates.Python, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.Node, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.Go, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.Java, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.Base, "user", "/home/user")]
+    [InlineData(Templates.CodeInterpreter, "user", "/home/user")]
+    public void EachTemplate_HasItsUserAndHome(string template, string user, string home)
+    {
+        Assert.Equal(user, Templates.User(template));
+        Assert.Equal(home, Templates.Home(template));
+    }
+
+    [Fact]
+    public void TheE2bStyleTemplates_RunPythonAndJavaScript_TheOthersTheirOwnLanguage()
+    {
+        foreach (var template in new[] { Templates.Base, Templates.CodeInterpreter })
+        {
+            Assert.Equal([Languages.Python, Languages.JavaScript], Templates.LanguagesOf(template));
+            Assert.Equal(Languages.Python, Templates.DefaultLanguage(template));
+            Assert.True(Templates.Supports(template, Languages.JavaScript));
+            Assert.True(Templates.Supports(template, Languages.Shell));
+            Assert.False(Templates.Supports(template, Languages.Go));
+        }
+
+        Assert.Equal([Languages.Python], Templates.LanguagesOf(Templates.Python));
+        Assert.False(Templates.Supports(Templates.Python, Languages.JavaScript));
+        Assert.Equal([Languages.JavaScript], Templates.LanguagesOf(Templates.Node));
+        Assert.Contains(Templates.CodeInterpreter, Templates.All);
+    }
+}
