@@ -1,5 +1,6 @@
 using SoulBox.Silo.Api;
 using SoulBox.Silo.Auth;
+using SoulBox.Silo.E2b;
 using SoulBox.Silo.Hosting;
 
 if (KeysCommand.IsInvocation(args))
@@ -26,6 +27,7 @@ if (app.IsSoulBoxGateway())
     v1.MapFilesApi();
     v1.MapExecuteApi();
     app.MapPistonApi().RequireTenant();
+    app.MapE2b();
     app.MapApiReference();
     app.MapSoulBoxDashboard();
     app.MapAdminApi().RequireAuthorization(AuthExtensions.AdminPolicy);

@@ -24,4 +24,8 @@ public sealed record SandboxCreateOptions
 
     /// <summary>Owning tenant; set by the gateway from the API key, null for direct client use.</summary>
     [Id(6)] public string? Tenant { get; init; }
+
+    /// <summary>Names of environment variables set to the new sandbox's id, which the caller cannot know before the
+    /// create (the E2B gateway asks for E2B_SANDBOX_ID this way).</summary>
+    [Id(7)] public string[]? SandboxIdEnv { get; init; }
 }

@@ -95,6 +95,11 @@ internal sealed partial class SandboxGrain(
             env[key] = value;
         }
 
+        foreach (var name in options.SandboxIdEnv ?? [])
+        {
+            env[name] = Id;
+        }
+
         _env = env;
         var now = time.GetUtcNow();
         _info = new SandboxInfo

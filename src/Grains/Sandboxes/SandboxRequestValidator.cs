@@ -26,6 +26,16 @@ internal sealed class SandboxRequestValidator(SandboxOptions options)
 
         Pairs(request.Env, "env", requireEnvName: true);
         Pairs(request.Metadata, "metadata", requireEnvName: false);
+        if (request.SandboxIdEnv is { } idEnv)
+        {
+            if (idEnv.Length > 8)
+            {
+                throw new SandboxValidationException("sandboxIdEnv", "sandboxIdEnv names at most 8 variables.");
+            }
+
+            Pairs(idEnv.Distinct().ToDictionary(name => name ?? "", _ => ""), "sandboxIdEnv", requireEnvName: true);
+        }
+
         return request with { Template = template, TimeoutSeconds = timeout, MemoryMb = memory, Cpu = cpu };
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SoulBox.Grains;
@@ -17,6 +18,7 @@ public static class PistonApi
         group.MapGet("/runtimes", RuntimesAsync).WithName("PistonRuntimes")
             .WithSummary("Piston: languages, versions and aliases");
         group.MapPost("/execute", ExecuteAsync).WithName("PistonExecute")
+            .Accepts<PistonRequest>("application/json")
             .WithSummary("Piston: run a program once (compile and run stages)");
         return group;
     }
@@ -186,6 +188,15 @@ public sealed record PistonFile
 
 public sealed record PistonRequest
 {
+    /// <summary>Reads the body as JSON whatever its Content-Type says: published Piston clients (piston-client on npm)
+    /// POST JSON without <c>Content-Type: application/json</c>, and Piston itself accepts it. Malformed JSON is a 400.</summary>
+    public static async ValueTask<PistonRequest?> BindAsync(HttpContext http)
+    {
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
+        return await JsonSerializer.DeserializeAsync<PistonRequest>(http.Request.Body, json.SerializerOptions, http.RequestAborted)
+            ?? throw new BadHttpRequestException("The body must be a JSON object.");
+    }
+
     [JsonPropertyName("language")] public string? Language { get; init; }
     [JsonPropertyName("version")] public string? Version { get; init; }
     [JsonPropertyName("files")] public PistonFile?[]? Files { get; init; }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -23,7 +24,8 @@ internal sealed class AnonymousRateLimitMiddleware(RequestDelegate next, Anonymo
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (options.RequestsPerSecond == 0 || context.User.Identity?.IsAuthenticated == true || IsProbe(context.Request.Path))
+        if (options.RequestsPerSecond == 0 || context.User.Identity?.IsAuthenticated == true || IsProbe(context.Request.Path)
+            || await IsE2bSandboxCallAsync(context))
         {
             await next(context);
             return;
@@ -42,6 +44,12 @@ internal sealed class AnonymousRateLimitMiddleware(RequestDelegate next, Anonymo
         await ProblemWriter.WriteAsync(context, ProblemTypes.Create(GatewayErrorCodes.RateLimited,
             "Too many requests without a valid API key from this address; retry after the Retry-After seconds."));
     }
+
+    /// <summary>E2B's data plane carries no API key but the sandbox's own token: a call with a valid one is its
+    /// tenant's, limited per tenant, never anonymous. One with a wrong token is counted here like any stranger.</summary>
+    private static async ValueTask<bool> IsE2bSandboxCallAsync(HttpContext context) =>
+        context.Request.Path.StartsWithSegments(E2b.E2bDataPlaneRouter.Prefix)
+        && (await context.AuthenticateAsync(E2b.E2bAccessTokenHandler.SchemeName)).Succeeded;
 
     private static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/ready");
 

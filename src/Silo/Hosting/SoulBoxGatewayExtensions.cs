@@ -6,6 +6,7 @@ using Scalar.AspNetCore;
 using SoulBox.Grains.Execution;
 using SoulBox.Silo.Api;
 using SoulBox.Silo.Auth;
+using SoulBox.Silo.E2b;
 using SoulBox.Silo.Problems;
 
 namespace SoulBox.Silo.Hosting;
@@ -29,6 +30,7 @@ public static class SoulBoxGatewayExtensions
 
         builder.Services.AddOptions<GatewayHttpOptions>().Bind(builder.Configuration.GetSection(GatewayHttpOptions.SectionName));
         builder.AddSoulBoxAuth();
+        builder.AddSoulBoxE2b();
         builder.Services.AddSoulBoxProblems();
         if (!node.IsGateway && http.Urls is null)
         {
@@ -75,6 +77,10 @@ public static class SoulBoxGatewayExtensions
     /// API keys, a check that the server really listens on loopback only.</summary>
     public static WebApplication UseSoulBoxGateway(this WebApplication app)
     {
+        // E2B's data plane shares paths with SoulBox's (/health, /files): its requests move under a private prefix
+        // before routing sees them.
+        app.UseE2bDataPlaneRouter();
+        app.UseRouting();
         app.UseSoulBoxProblems();
         app.UseAuthentication();
         app.UseAnonymousRateLimit();
