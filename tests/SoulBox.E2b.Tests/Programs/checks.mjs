@@ -1,5 +1,5 @@
 // A program's checks are run as named sections: each prints "SECTION <name> ok" or "SECTION <name> FAIL <why>"
-// (stack included) and a failed section does not stop the next ones, so one run of a program (one sandbox)
+// (with the line of the program that failed) and a failed section does not stop the next ones, so one run of a program (one sandbox)
 // reports every feature it covers. finish() exits non-zero when any section failed.
 import { inspect } from 'node:util'
 
@@ -12,9 +12,15 @@ export async function section(name, body) {
     console.log(`SECTION ${name} ok (${Date.now() - started} ms)`)
   } catch (error) {
     failed++
-    const why = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : inspect(error)
-    console.log(`SECTION ${name} FAIL ${why.replaceAll('\n', '\n    ')}`)
+    console.log(`SECTION ${name} FAIL ${describe(error).replaceAll('\n', '\n    ')}`)
   }
+}
+
+/** The error's name and message, and where in the program it was thrown (not the SDK's frames). */
+function describe(error) {
+  if (!(error instanceof Error)) return inspect(error)
+  const frame = (error.stack ?? '').split('\n').find((line) => /\.mjs:\d+/.test(line) && !line.includes('node_modules') && !line.includes('checks.mjs'))
+  return `${error.name}: ${error.message}${frame ? `\n${frame.trim()}` : ''}`
 }
 
 /** Polls until condition() is true; fails with what was awaited after timeoutMs. */
