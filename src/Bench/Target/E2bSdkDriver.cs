@@ -36,6 +36,9 @@ internal sealed class E2bSdkDriver : ISandboxDriver, IAsyncDisposable
 
     public bool ReportsAgentTime => false;
 
+    /// <summary>The node version the SDK runs on (from the driver's ready line).</summary>
+    public string NodeVersion { get; private set; } = "";
+
     /// <summary>The node driver's process id (its CPU time is the SDK's cost on the caller's side).</summary>
     public int Pid => _process.Id;
 
@@ -105,7 +108,8 @@ internal sealed class E2bSdkDriver : ISandboxDriver, IAsyncDisposable
         process.BeginErrorReadLine();
         var driver = new E2bSdkDriver(process, sandboxTimeoutSeconds);
         var ready = await driver._ready.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        progress.Info($"e2b transport: node {ready.GetProperty("node").GetString()} driver pid {process.Id} → {baseUrl} (log {logPath})");
+        driver.NodeVersion = ready.GetProperty("node").GetString() ?? "";
+        progress.Info($"e2b transport: node {driver.NodeVersion} driver pid {process.Id} → {baseUrl} (log {logPath})");
         return driver;
     }
 

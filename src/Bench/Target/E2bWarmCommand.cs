@@ -79,7 +79,7 @@ internal static class E2bWarmCommand
 
             var stats = LatencyStats.From(samples);
             progress.Phase("result");
-            progress.Info($"runCode('{Code}') through @e2b/code-interpreter 2.8.0 (e2b 2.51.0), node {Environment.Version}: n {stats.Count}, failed {failures}{(lastFailure is { } f ? $" (last: {f})" : "")}");
+            progress.Info($"runCode('{Code}') through @e2b/code-interpreter 2.8.0 (e2b 2.51.0), node {driver.NodeVersion}: n {stats.Count}, failed {failures}{(lastFailure is { } f ? $" (last: {f})" : "")}");
             progress.Info($"median {stats.P50Ms:F2} ms, mean {stats.MeanMs:F2} ms, P95 {stats.P95Ms:F2} ms, P99 {stats.P99Ms:F2} ms, min {stats.MinMs:F2} ms, max {stats.MaxMs:F2} ms (target: median ≤ 3 ms)");
             progress.Info($"CPU per call: SDK node process {sdkCpuMs:F2} ms" + (node is null ? "" : $", silo {siloCpuMs:F2} ms") + " (10 ms /proc tick resolution, summed over the loop)");
             var machine = string.Join(' ', (ProcFs.TryRead("/proc/loadavg") ?? "").Split(' ').Take(3));
