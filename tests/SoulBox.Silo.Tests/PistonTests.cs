@@ -40,6 +40,25 @@ public sealed class PistonTests(SiloFixture node)
         Assert.Equal(JsonValueKind.Null, run.GetProperty("signal").ValueKind);
     }
 
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    public async Task Execute_ReadsJsonWhateverTheContentTypeSays(string? contentType)
+    {
+        // What piston-client (npm) sends: a JSON body labelled text/plain by fetch, or not labelled at all.
+        using var content = new ByteArrayContent("""{"language":"python","version":"*","files":[{"content":"print(6*7)"}]}"""u8.ToArray());
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        var result = await (await node.TenantA.PostAsync("/api/v2/execute", content)).JsonAsync();
+        Assert.Equal("42\n", result.GetProperty("run").GetProperty("stdout").GetString());
+
+        using var broken = new StringContent("{not json", System.Text.Encoding.UTF8, "text/plain");
+        Assert.Equal(HttpStatusCode.BadRequest, (await node.TenantA.PostAsync("/api/v2/execute", broken)).StatusCode);
+    }
+
     [Fact]
     public async Task Execute_MultipleFilesWithStdin()
     {

@@ -18,7 +18,6 @@ public static class PistonApi
         group.MapGet("/runtimes", RuntimesAsync).WithName("PistonRuntimes")
             .WithSummary("Piston: languages, versions and aliases");
         group.MapPost("/execute", ExecuteAsync).WithName("PistonExecute")
-            .Accepts<PistonRequest>("application/json")
             .WithSummary("Piston: run a program once (compile and run stages)");
         return group;
     }

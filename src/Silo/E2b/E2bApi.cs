@@ -118,6 +118,7 @@ public static class E2bApi
     {
         var sandbox = await access.GetAsync(id, http.Tenant());
         await sandbox.KillAsync();
+        directory.Forget(id);
         return TypedResults.NoContent();
     }
 

@@ -68,6 +68,23 @@ public static class E2bGatewayExtensions
         }
 
         var known = await directory.FindAsync(sandboxId);
+        if (known is not null && http.Request.Path == "/health")
+        {
+            // The SDK's isRunning(): alive is 204; an ended sandbox must read 502, and the directory remembers ended
+            // sandboxes (it cannot see an expiry), so ask the grain.
+            try
+            {
+                await known.Grain(grains).GetInfoAsync();
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            }
+            catch (SoulBoxException e) when (e is SandboxKilledException or SandboxExpiredException or SandboxLostException or SandboxNotFoundException)
+            {
+                directory.Forget(sandboxId);
+                known = null;
+            }
+        }
+
         if (known is null)
         {
             http.Response.StatusCode = StatusCodes.Status502BadGateway;
@@ -75,7 +92,7 @@ public static class E2bGatewayExtensions
             return;
         }
 
-        await service.HandleAsync(http, new E2bSandboxTarget(sandboxId, grains.GetGrain<ISandboxGrain>(sandboxId), known.Info, BasicUser(http.Request)), http.RequestAborted);
+        await service.HandleAsync(http, new E2bSandboxTarget(sandboxId, known.Grain(grains), known.Info, BasicUser(http.Request)), http.RequestAborted);
     }
 
     /// <summary>envd's <c>Authorization: Basic base64("&lt;user&gt;:")</c> names the user a command should run as.</summary>

@@ -22,6 +22,8 @@ internal sealed class E2bSandboxDirectory(IGrainFactory grains) : IDisposable
     public sealed record Known(SandboxInfo Info, byte[] EnvdToken, byte[] TrafficToken)
     {
         public string Tenant => SandboxAccess.OwnerOf(Info);
+
+        public ISandboxGrain Grain(IGrainFactory grains) => grains.GetGrain<ISandboxGrain>(Info.Id);
     }
 
     public static string TrafficTokenOf(string accessToken) =>

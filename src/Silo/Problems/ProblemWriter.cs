@@ -21,7 +21,7 @@ internal static class ProblemWriter
     }
 
     /// <summary>What every problem carries: a stable type and code, the instance, the trace id, and for the Piston
-    /// API Piston's <c>message</c>.</summary>
+    /// and E2B APIs a top-level <c>message</c>.</summary>
     public static void Customize(ProblemDetails problem, HttpContext http)
     {
         if (!problem.Extensions.ContainsKey("code"))
@@ -34,7 +34,8 @@ internal static class ProblemWriter
         RejectedRequests.Count(http, problem.Status ?? http.Response.StatusCode, problem.Extensions["code"] as string ?? "");
         problem.Instance ??= http.Request.Path;
         problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
-        if (http.Request.Path.StartsWithSegments("/api/v2"))
+        // Piston's clients and E2B's SDK (its control plane: 401, 429 from the limits) read a top-level message.
+        if (http.Request.Path.StartsWithSegments("/api/v2") || http.Request.Path.StartsWithSegments("/sandboxes") || http.Request.Path.StartsWithSegments("/v2/sandboxes"))
         {
             problem.Extensions["message"] = problem.Detail ?? problem.Title;
         }
