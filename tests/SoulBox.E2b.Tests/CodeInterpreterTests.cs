@@ -13,10 +13,13 @@ public sealed class CodeInterpreterTests(E2bNode node)
     public async Task RunCode_StreamsStdoutAndStderrToTheCallbacksWhileTheCellRuns() => (await node.RunOnceAsync(Program)).AssertSection("streamed-callbacks");
 
     [Fact]
+    public async Task RunCode_TakesEnvs() => (await node.RunOnceAsync(Program)).AssertSection("run-code-envs");
+
+    [Fact]
     public async Task RunCode_ReportsAnExceptionWithNameValueAndTraceback() => (await node.RunOnceAsync(Program)).AssertSection("error");
 
     [Fact]
-    public async Task RunCode_ReturnsAMatplotlibChartAsPng() => (await node.RunOnceAsync(Program)).AssertSection("matplotlib-png");
+    public async Task RunCode_ReturnsAMatplotlibChartAsPngAlsoToOnResult() => (await node.RunOnceAsync(Program)).AssertSection("matplotlib-png");
 
     [Fact]
     public async Task RunCode_ReturnsAPandasDataFrameAsHtml() => (await node.RunOnceAsync(Program)).AssertSection("pandas-html");

@@ -10,6 +10,9 @@ public sealed class SandboxTests(E2bNode node)
     public async Task Commands_RunAsUserInHome() => (await node.RunOnceAsync(Program)).AssertSection("user-and-home");
 
     [Fact]
+    public async Task Commands_AsRootRunAsTheSandboxUser() => (await node.RunOnceAsync(Program)).AssertSection("root-user-runs-as-sandbox-user");
+
+    [Fact]
     public async Task Commands_SeeE2bSandboxVariables() => (await node.RunOnceAsync(Program)).AssertSection("e2b-environment");
 
     [Fact]
@@ -34,6 +37,9 @@ public sealed class SandboxTests(E2bNode node)
     public async Task Files_BinaryBytesComeBackIdentical() => (await node.RunOnceAsync(Program)).AssertSection("files-binary");
 
     [Fact]
+    public async Task Files_StreamUploadIsSentAsOctetStreamAndComesBackIdentical() => (await node.RunOnceAsync(Program)).AssertSection("files-stream-upload");
+
+    [Fact]
     public async Task Files_SeveralFilesAreWrittenInOneCall() => (await node.RunOnceAsync(Program)).AssertSection("files-several");
 
     [Fact]
@@ -41,6 +47,9 @@ public sealed class SandboxTests(E2bNode node)
 
     [Fact]
     public async Task Files_MakeDirAndRename() => (await node.RunOnceAsync(Program)).AssertSection("files-dirs-and-rename");
+
+    [Fact]
+    public async Task Files_WatchDirSeesANewFile() => (await node.RunOnceAsync(Program)).AssertSection("files-watch-dir");
 
     [Fact]
     public async Task Files_ReadingAMissingFileThrowsFileNotFoundError() => (await node.RunOnceAsync(Program)).AssertSection("files-missing");
@@ -53,6 +62,9 @@ public sealed class SandboxTests(E2bNode node)
 
     [Fact]
     public async Task Sandbox_SetTimeoutMovesTheEnd() => (await node.RunOnceAsync(Program)).AssertSection("set-timeout");
+
+    [Fact]
+    public async Task Sandbox_PauseIsRefusedAndTheSandboxKeepsRunning() => (await node.RunOnceAsync(Program)).AssertSection("pause-refused");
 
     [Fact]
     public async Task Sandbox_IsListedWithTemplateAndMetadata() => (await node.RunOnceAsync(Program)).AssertSection("list");

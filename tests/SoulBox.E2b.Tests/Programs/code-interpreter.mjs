@@ -52,6 +52,11 @@ await main(async () => {
       assert.deepEqual(execution.logs.stderr, stderr)
     })
 
+    await section('run-code-envs', async () => {
+      const execution = await sbx.runCode('import os; os.environ.get("E2E_GREETING")', { envs: { E2E_GREETING: 'hi' } })
+      assert.equal(execution.text, "'hi'", `envs: ${JSON.stringify(execution.toJSON())}`)
+    })
+
     await section('error', async () => {
       const execution = await sbx.runCode('1/0')
       assert.ok(execution.error, 'no error for 1/0')
@@ -65,6 +70,7 @@ await main(async () => {
     })
 
     await section('matplotlib-png', async () => {
+      const shown = []
       const execution = await sbx.runCode(
         [
           'import matplotlib.pyplot as plt',
@@ -72,6 +78,7 @@ await main(async () => {
           'plt.title("squares")',
           'plt.show()',
         ].join('\n'),
+        { onResult: (result) => shown.push(result) },
       )
       assert.equal(execution.error, undefined, `chart raised ${JSON.stringify(execution.error)}`)
       const chart = execution.results.find((result) => result.png)
@@ -79,6 +86,7 @@ await main(async () => {
       const png = Buffer.from(chart.png, 'base64')
       assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the png is not base64 PNG data')
       assert.ok(png.length > 1000, `a ${png.length}-byte PNG is too small for a chart`)
+      assert.ok(shown.some((result) => result.png === chart.png), 'onResult did not receive the chart')
     })
 
     await section('pandas-html', async () => {

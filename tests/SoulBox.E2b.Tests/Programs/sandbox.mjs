@@ -15,6 +15,13 @@ await main(async () => {
       assert.equal(result.stdout, 'user\n/home/user\n/home/user\n')
     })
 
+    await section('root-user-runs-as-sandbox-user', async () => {
+      // E2B's user: 'root' is answered by running as the sandbox user: never as root.
+      const result = await sbx.commands.run('id -u -n; id -u', { user: 'root' })
+      assert.equal(result.stdout.split('\n')[0], 'user')
+      assert.notEqual(result.stdout.split('\n')[1], '0')
+    })
+
     await section('e2b-environment', async () => {
       const result = await sbx.commands.run('echo "$E2B_SANDBOX $E2B_SANDBOX_ID"')
       assert.equal(result.stdout, `true ${sbx.sandboxId}\n`)
@@ -107,6 +114,14 @@ await main(async () => {
       assert.equal(sum.stdout.split(' ')[0], createHash('sha256').update(bytes).digest('hex'))
     })
 
+    await section('files-stream-upload', async () => {
+      // A stream is sent as application/octet-stream (envd >= 0.5.7), not multipart.
+      const bytes = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff)
+      await sbx.files.write('/home/user/streamed.bin', new Blob([bytes]).stream())
+      const back = await sbx.files.read('/home/user/streamed.bin', { format: 'bytes' })
+      assert.ok(Buffer.from(back).equals(Buffer.from(bytes)), 'the streamed upload came back different')
+    })
+
     await section('files-several', async () => {
       const written = await sbx.files.write([
         { path: '/home/user/several/a.txt', data: 'A' },
@@ -142,6 +157,18 @@ await main(async () => {
       assert.equal(moved.path, '/home/user/made/new.txt')
       assert.equal(await sbx.files.read('/home/user/made/new.txt'), 'moving')
       assert.equal(await sbx.files.exists('/home/user/made/deep/old.txt'), false)
+    })
+
+    await section('files-watch-dir', async () => {
+      await sbx.files.makeDir('/home/user/watched')
+      const events = []
+      const handle = await sbx.files.watchDir('/home/user/watched', (event) => events.push(event))
+      try {
+        await sbx.files.write('/home/user/watched/new.txt', 'seen')
+        await waitFor(() => events.some((e) => e.name === 'new.txt' && (e.type === 'create' || e.type === 'write')), 'a watchDir event for new.txt')
+      } finally {
+        await handle.stop()
+      }
     })
 
     await section('files-missing', async () => {
@@ -185,6 +212,15 @@ await main(async () => {
       assert.equal(info.sandboxId, sbx.sandboxId)
       const left = info.endAt.getTime() - Date.now()
       assert.ok(left > 300_000, `endAt ${info.endAt.toISOString()} is not ~10 minutes away after setTimeout(600_000)`)
+    })
+
+    await section('pause-refused', async () => {
+      // SoulBox refuses pause with a reason (README, E2B drop-in); the sandbox keeps running.
+      await assert.rejects(sbx.pause(), (error) => {
+        assert.match(String(error?.message), /pause/i, `pause(): ${error?.name}: ${error?.message}`)
+        return true
+      })
+      assert.equal(await sbx.isRunning(), true)
     })
 
     await section('list', async () => {
