@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace SoulBox.E2b.Tests;
 
@@ -23,12 +24,19 @@ public sealed class E2bNode : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Every request the node received, in order (see <see cref="RequestRecorder"/>).</summary>
+    public ConcurrentQueue<SeenRequest> Requests { get; } = new();
+
+    /// <summary>The requests an SDK of <paramref name="version"/> sent (its User-Agent is <c>e2b-js-sdk/&lt;version&gt;</c>).</summary>
+    public IReadOnlyList<SeenRequest> RequestsOf(string version) =>
+        [.. Requests.Where(r => r.UserAgent.StartsWith($"e2b-js-sdk/{version}", StringComparison.Ordinal))];
+
     public async Task InitializeAsync()
     {
         await E2bSdks.EnsureInstalledAsync();
 
         var port = FreePort();
-        _factory = new Factory(port, new Dictionary<string, string?>
+        _factory = new Factory(port, Requests, new Dictionary<string, string?>
         {
             ["SoulBox:NodeName"] = $"e2e{Guid.NewGuid():N}"[..12],
             ["SoulBox:SiloPort"] = FreePort().ToString(),
@@ -85,16 +93,19 @@ public sealed class E2bNode : IAsyncLifetime
     private sealed class Factory : WebApplicationFactory<Program>
     {
         private readonly Dictionary<string, string?> _settings;
+        private readonly ConcurrentQueue<SeenRequest> _requests;
 
-        public Factory(int port, Dictionary<string, string?> settings)
+        public Factory(int port, ConcurrentQueue<SeenRequest> requests, Dictionary<string, string?> settings)
         {
             _settings = settings;
+            _requests = requests;
             UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Production");
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new RequestRecorder(_requests)));
             foreach (var (key, value) in _settings)
             {
                 builder.UseSetting(key, value);

@@ -23,5 +23,18 @@ public sealed class LegacySdkTests(E2bNode node)
     public async Task LegacySdk_KillsTheSandbox() => (await node.RunOnceAsync(Program, E2bSdks.Legacy)).AssertSection("legacy-kill");
 
     [Fact]
+    public async Task LegacySdk_CreatesAndConnectsThroughTheOldPaths()
+    {
+        var run = await node.RunOnceAsync(Program, E2bSdks.Legacy);
+        var sent = node.RequestsOf("2.49.1");
+        Assert.True(sent.Any(r => r is { Method: "POST", Path: "/sandboxes" }), $"e2b 2.49.1 sent no POST /sandboxes; it sent:\n{Describe(sent)}\n{run.Output()}");
+        Assert.True(sent.Any(r => r.Method == "POST" && r.Path.StartsWith("/sandboxes/", StringComparison.Ordinal) && r.Path.EndsWith("/connect", StringComparison.Ordinal)),
+            $"e2b 2.49.1 sent no POST /sandboxes/{{id}}/connect; it sent:\n{Describe(sent)}");
+        Assert.DoesNotContain(sent, r => r.Method == "POST" && r.Path.StartsWith("/v2/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Program_ExitsZero() => (await node.RunOnceAsync(Program, E2bSdks.Legacy)).AssertExitedZero();
+
+    private static string Describe(IReadOnlyList<SeenRequest> requests) => string.Join('\n', requests.Select(r => $"{r.Method} {r.Path}").Distinct());
 }

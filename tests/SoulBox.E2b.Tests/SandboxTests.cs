@@ -73,5 +73,15 @@ public sealed class SandboxTests(E2bNode node)
     public async Task Sandbox_KilledIsNotRunningAndNotListed() => (await node.RunOnceAsync(Program)).AssertSection("kill-and-is-running");
 
     [Fact]
+    public async Task CurrentSdk_CreatesAndConnectsThroughV2Paths()
+    {
+        var run = await node.RunOnceAsync(Program);
+        var sent = node.RequestsOf("2.51.0");
+        Assert.True(sent.Any(r => r is { Method: "POST", Path: "/v2/sandboxes" }), $"e2b 2.51.0 sent no POST /v2/sandboxes.\n{run.Output()}");
+        Assert.Contains(sent, r => r.Method == "POST" && r.Path.StartsWith("/v2/sandboxes/", StringComparison.Ordinal) && r.Path.EndsWith("/connect", StringComparison.Ordinal));
+        Assert.DoesNotContain(sent, r => r is { Method: "POST", Path: "/sandboxes" });
+    }
+
+    [Fact]
     public async Task Program_ExitsZero() => (await node.RunOnceAsync(Program)).AssertExitedZero();
 }
