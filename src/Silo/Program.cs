@@ -25,6 +25,7 @@ if (app.IsSoulBoxGateway())
     v1.MapSandboxApi();
     v1.MapRunApi();
     v1.MapFilesApi();
+    v1.MapProcessApi();
     v1.MapExecuteApi();
     app.MapPistonApi().RequireTenant();
     app.MapE2b();

@@ -60,6 +60,7 @@ public class AgentFixture : IAsyncLifetime
         File.SetUnixFileMode(ShmDir, (UnixFileMode)0b1_111_111_111);
         Directory.CreateDirectory(Path.Combine(Root, "state"));
         File.SetUnixFileMode(Path.Combine(Root, "state"), (UnixFileMode)0b111_000_000);
+        await PrepareDirectoriesAsync();
         await RunAsync("chown", $"{Uid}:{Uid}", WorkDir, TmpDir);
 
         var info = new ProcessStartInfo(Path.Combine(agentDir, "soulbox-agent"))
@@ -105,6 +106,12 @@ public class AgentFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Runs after the directories are made and before they are given to the sandbox uid and the agent starts.</summary>
+    protected virtual Task PrepareDirectoriesAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the agent stopped and before the directories are deleted.</summary>
+    protected virtual Task CleanUpDirectoriesAsync() => Task.CompletedTask;
+
     public Task<AgentClient> ConnectAsync(bool hello = true) => AgentClient.ConnectAsync(SocketPath, hello);
 
     public async Task DisposeAsync()
@@ -125,6 +132,7 @@ public class AgentFixture : IAsyncLifetime
             await _agent.WaitForExitAsync();
         }
 
+        await CleanUpDirectoriesAsync();
         try
         {
             Directory.Delete(Root, recursive: true);

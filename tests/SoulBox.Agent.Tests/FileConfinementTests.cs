@@ -52,6 +52,7 @@ public sealed class FileConfinementTests(AgentFixture agent) : IClassFixture<Age
         Directory.CreateSymbolicLink(Path.Combine(agent.WorkDir, "abs-out"), outside);
         Directory.CreateSymbolicLink(Path.Combine(agent.WorkDir, "rel-out"), Path.GetRelativePath(agent.WorkDir, outside));
 
+        await File.WriteAllTextAsync(Path.Combine(agent.WorkDir, "movable.txt"), "m");
         foreach (var link in new[] { "abs-out", "rel-out" })
         {
             var errors = new[]
@@ -64,6 +65,8 @@ public sealed class FileConfinementTests(AgentFixture agent) : IClassFixture<Age
                 await client.CallAsync<ErrorEvent>(new RemoveFileRequest($"{link}/sub", true)),
                 await client.CallAsync<ErrorEvent>(new ListFilesRequest(link)),
                 await client.CallAsync<ErrorEvent>(new StatFileRequest($"{link}/secret.txt")),
+                await client.CallAsync<ErrorEvent>(new MoveFileRequest($"{link}/secret.txt", "stolen.txt")),
+                await client.CallAsync<ErrorEvent>(new MoveFileRequest("movable.txt", $"{link}/planted.txt")),
             };
             Assert.All(errors, error =>
             {

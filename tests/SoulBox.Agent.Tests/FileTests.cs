@@ -152,4 +152,53 @@ public sealed class FileTests(AgentFixture agent) : IClassFixture<AgentFixture>
         var events = await client.RequestAsync(new ReadFileRequest(path));
         Assert.Equal("tmp", Encoding.UTF8.GetString(events[0].Payload));
     }
+
+    [Fact]
+    public async Task Move_RenamesAFile_MakesTheDestinationsParents_AndReplacesAFileThere()
+    {
+        await using var client = await agent.ConnectAsync();
+        await client.CallAsync<FileStatEvent>(new WriteFileRequest("move/src.txt", false), Encoding.UTF8.GetBytes("payload"));
+        await client.CallAsync<FileStatEvent>(new WriteFileRequest("move/new/deeper/dst.txt", false), Encoding.UTF8.GetBytes("old"));
+
+        var moved = await client.CallAsync<FileStatEvent>(new MoveFileRequest("move/src.txt", "move/new/deeper/dst.txt"));
+        Assert.Equal("dst.txt", moved.Entry.Name);
+        Assert.Equal(Path.Combine(agent.WorkDir, "move/new/deeper/dst.txt"), moved.Entry.Path);
+        Assert.Equal(7, moved.Entry.Size);
+        Assert.False(File.Exists(Path.Combine(agent.WorkDir, "move/src.txt")));
+        Assert.Equal("payload", await File.ReadAllTextAsync(Path.Combine(agent.WorkDir, "move/new/deeper/dst.txt")));
+
+        var directory = await client.CallAsync<FileStatEvent>(new MoveFileRequest("move/new", Path.Combine(agent.WorkDir, "moved-dir/inner")));
+        Assert.True(directory.Entry.IsDirectory);
+        Assert.True(File.Exists(Path.Combine(agent.WorkDir, "moved-dir/inner/deeper/dst.txt")));
+        var owner = await AgentFixture.RunAsync("stat", "-c", "%u", Path.Combine(agent.WorkDir, "moved-dir"));
+        Assert.Equal($"{agent.Uid}\n", owner);
+    }
+
+    [Fact]
+    public async Task Move_OfASymlink_MovesTheLinkNotItsTarget()
+    {
+        await using var client = await agent.ConnectAsync();
+        await client.CallAsync<FileStatEvent>(new WriteFileRequest("link-target.txt", false), [1, 2, 3]);
+        File.CreateSymbolicLink(Path.Combine(agent.WorkDir, "a-link"), "link-target.txt");
+        var moved = await client.CallAsync<FileStatEvent>(new MoveFileRequest("a-link", "b-link"));
+        Assert.True(moved.Entry.IsSymlink);
+        Assert.Equal("link-target.txt", new FileInfo(Path.Combine(agent.WorkDir, "b-link")).LinkTarget);
+        Assert.True(File.Exists(Path.Combine(agent.WorkDir, "link-target.txt")));
+    }
+
+    [Fact]
+    public async Task Move_Errors_NameTheProblem()
+    {
+        await using var client = await agent.ConnectAsync();
+        Assert.Equal(AgentErrorCodes.NotFound, (await client.CallAsync<ErrorEvent>(new MoveFileRequest("no-such-source", "x"))).Code);
+        Assert.Equal(AgentErrorCodes.PathEscape, (await client.CallAsync<ErrorEvent>(new MoveFileRequest("/etc/passwd", "stolen"))).Code);
+        await client.CallAsync<FileStatEvent>(new WriteFileRequest("mv-file.txt", false), [1]);
+        Assert.Equal(AgentErrorCodes.PathEscape, (await client.CallAsync<ErrorEvent>(new MoveFileRequest("mv-file.txt", "../../../etc/planted"))).Code);
+        Assert.Equal(AgentErrorCodes.BadRequest, (await client.CallAsync<ErrorEvent>(new MoveFileRequest("mv-file.txt", agent.WorkDir))).Code);
+        await client.CallAsync<OkEvent>(new MakeDirectoryRequest("mv-dir/sub"));
+        Assert.Equal(AgentErrorCodes.BadRequest, (await client.CallAsync<ErrorEvent>(new MoveFileRequest("mv-dir", "mv-dir/sub/inside"))).Code);
+        await client.CallAsync<FileStatEvent>(new WriteFileRequest("mv-dir/sub/f", false), [1]);
+        Assert.Equal(AgentErrorCodes.IsDirectory, (await client.CallAsync<ErrorEvent>(new MoveFileRequest("mv-file.txt", "mv-dir"))).Code);
+        Assert.True(File.Exists(Path.Combine(agent.WorkDir, "mv-file.txt")));
+    }
 }

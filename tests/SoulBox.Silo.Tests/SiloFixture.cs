@@ -15,6 +15,11 @@ public sealed class SiloFixture : IAsyncLifetime
     public const string KeyLimited = "test-key-limited-00000000000000003";
     public const string KeySmall = "test-key-small-0000000000000000004";
     public const string AdminKey = "test-admin-key-000000000000000005";
+    public const string KeyStreamer = "test-key-streamer-0000000000000006";
+
+    /// <summary>In-flight requests of the "streamer" tenant, and process streams any tenant may hold open.</summary>
+    public const int StreamerInFlight = 2;
+    public const int ProcessStreamsPerTenant = 4;
     public const int MaxJsonBodyBytes = 1024 * 1024;
 
     private Factory? _factory;
@@ -27,6 +32,7 @@ public sealed class SiloFixture : IAsyncLifetime
     public HttpClient TenantB { get; private set; } = null!;
     public HttpClient Limited { get; private set; } = null!;
     public HttpClient Small { get; private set; } = null!;
+    public HttpClient Streamer { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -49,6 +55,10 @@ public sealed class SiloFixture : IAsyncLifetime
             ["SoulBox:Limits:Tenants:limited:RequestsPerSecond"] = "1",
             ["SoulBox:Limits:Tenants:limited:Burst"] = "3",
             ["SoulBox:Limits:Tenants:small:MaxSandboxes"] = "1",
+            ["SoulBox:Auth:Keys:" + KeyStreamer] = "streamer",
+            ["SoulBox:Limits:Tenants:streamer:MaxInFlight"] = StreamerInFlight.ToString(),
+            ["SoulBox:ProcessStreams:MaxPerTenant"] = ProcessStreamsPerTenant.ToString(),
+            ["SoulBox:ProcessStreams:KeepAliveSeconds"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             // Sandboxes left at the end are not waited for when the fixture stops the node (a drain's default is 30 s).
             ["SoulBox:Drain:DeadlineSeconds"] = "0",
@@ -59,6 +69,7 @@ public sealed class SiloFixture : IAsyncLifetime
         TenantB = Client(KeyB);
         Limited = Client(KeyLimited);
         Small = Client(KeySmall);
+        Streamer = Client(KeyStreamer);
         Anonymous = Client(null);
 
         // Ready means a worker with templates answers: the node is usable.

@@ -37,6 +37,8 @@ public static class ErrorCodes
     public const string TooManyProcesses = "too_many_processes";
     /// <summary>Part of the request is larger than the node accepts (413; <see cref="RequestTooLargeException"/>).</summary>
     public const string TooLarge = "too_large";
+    /// <summary>The sandbox's file system (or the sandbox user's quota) is full (507).</summary>
+    public const string NoSpace = "no_space";
     /// <summary>A tenant asked for more one-shot runs at once than its share of a node (429, Retry-After).</summary>
     public const string TenantShareExceeded = "tenant_share_exceeded";
     /// <summary>Too many requests in flight at once (per sandbox, or per tenant at the gateway); retry later.</summary>

@@ -51,6 +51,53 @@ internal sealed class SandboxProcess(Process helper, string resultFile) : IDispo
         return HasExited;
     }
 
+    /// <summary>The program's pid (= its process group and session id) as soon as the helper has written it, which it
+    /// does right after fork; 0 when the helper exited without one or <paramref name="cancellationToken"/> ends the wait.</summary>
+    public async Task<int> WaitForPidAsync(CancellationToken cancellationToken)
+    {
+        for (var round = 0; !cancellationToken.IsCancellationRequested; round++)
+        {
+            // The helper writes the pid right after fork, possibly before the child's setsid: a signal to the group
+            // would find no group yet. The pid is only handed out once the child leads its own session (or is gone).
+            if (SessionId() is > 0 and var pid && LeadsItsSession(pid))
+            {
+                return pid;
+            }
+
+            if (HasExited)
+            {
+                return SessionId();
+            }
+
+            try
+            {
+                await Task.Delay(round < 20 ? 1 : 10, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>True once <paramref name="pid"/> called setsid (its session id is its pid), or when it is gone.</summary>
+    private static bool LeadsItsSession(int pid) =>
+        ProcessTree.StatFields(pid) is not { Length: >= 4 } fields || fields[3] == pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Sends <paramref name="signal"/> to the program's process group; false when the program is gone (its
+    /// helper exited) or its pid is not known yet.</summary>
+    public bool SignalGroup(int signal)
+    {
+        if (HasExited || SessionId() is not (> 0 and var pid))
+        {
+            return false;
+        }
+
+        return Libc.Kill(-pid, signal) == 0;
+    }
+
     /// <summary>Reads the helper's report; call after the helper exited.</summary>
     public ProcessResult ReadResult()
     {

@@ -23,9 +23,16 @@ internal static class FileErrors
             $"Permission denied on '{requested}': the sandbox user may not do that (see the modes of the path and its directories)."),
         EEXIST => new(AgentErrorCodes.AlreadyExists, $"'{requested}' already exists."),
         ENOTEMPTY => new(AgentErrorCodes.DirectoryNotEmpty, $"Directory '{requested}' is not empty."),
+        ENOSPC or EDQUOT => NoSpace(requested),
         ENAMETOOLONG => new(AgentErrorCodes.BadRequest, $"Path '{requested}' or one of its names is too long."),
         _ => new(AgentErrorCodes.Internal, $"'{requested}': {e.Message}"),
     };
+
+    public static AgentException NoSpace(string requested) => new(AgentErrorCodes.NoSpace,
+        $"No space left in the sandbox for '{requested}' (its file system or the user's quota is full).");
+
+    /// <summary>A write that failed because the file system is full: .NET's IOException carries the errno as HResult.</summary>
+    public static bool IsOutOfSpace(IOException e) => e.HResult is ENOSPC or EDQUOT;
 
     public static AgentException NotFound(string requested) => new(AgentErrorCodes.NotFound, $"'{requested}' does not exist.");
 

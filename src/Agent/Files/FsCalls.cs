@@ -36,11 +36,14 @@ internal static unsafe partial class FsCalls
     public const int EXDEV = 18;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
+    public const int EINVAL = 22;
+    public const int ENOSPC = 28;
     public const int EROFS = 30;
     public const int ENAMETOOLONG = 36;
     public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
+    public const int EDQUOT = 122;
 
     private const int F_GETFL = 3;
     private const int F_SETFL = 4;
@@ -117,6 +120,15 @@ internal static unsafe partial class FsCalls
         }
     }
 
+    public static int RenameAt(int sourceDirectory, ReadOnlySpan<byte> sourceNameZ, int destinationDirectory, ReadOnlySpan<byte> destinationNameZ)
+    {
+        fixed (byte* source = sourceNameZ)
+        fixed (byte* destination = destinationNameZ)
+        {
+            return RenameAtNative(sourceDirectory, source, destinationDirectory, destination);
+        }
+    }
+
     public static int MakeDirectoryAt(int directory, ReadOnlySpan<byte> nameZ, int mode)
     {
         fixed (byte* name = nameZ)
@@ -165,6 +177,9 @@ internal static unsafe partial class FsCalls
 
     [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true)]
     private static partial int UnlinkAtNative(int directory, byte* name, int flags);
+
+    [LibraryImport("libc", EntryPoint = "renameat", SetLastError = true)]
+    private static partial int RenameAtNative(int sourceDirectory, byte* source, int destinationDirectory, byte* destination);
 
     [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
     private static partial int MakeDirectoryAtNative(int directory, byte* name, int mode);

@@ -201,6 +201,80 @@ internal sealed class SandboxFileSystem(SandboxPaths paths, int uid, int gid)
         }
     }
 
+    /// <summary>Renames <paramref name="requestedSource"/> to <paramref name="requestedDestination"/> with renameat on
+    /// the two parents' fds, each opened beneath its root (the destination's missing parents are made first, as
+    /// for a write). Neither last name is followed: a symlink is moved as the link. A file at the destination is
+    /// replaced, an empty directory too (rename(2)'s rules). Returns the entry at its new path.</summary>
+    public AgentFileEntry Move(string? requestedSource, string? requestedDestination)
+    {
+        var source = paths.Parse(requestedSource);
+        var destination = paths.Parse(requestedDestination);
+        if (source.IsRoot || destination.IsRoot)
+        {
+            var root = source.IsRoot ? source : destination;
+            throw new AgentException(AgentErrorCodes.BadRequest, $"'{root.Requested}' is a sandbox root directory and cannot be moved or replaced.");
+        }
+
+        using var identity = FsIdentity.Become(uid, gid);
+        int sourceParent;
+        try
+        {
+            sourceParent = Resolver.Open(source.Root, source.ParentRelative, O_PATH | O_DIRECTORY);
+        }
+        catch (ErrnoException e)
+        {
+            throw FileErrors.From(e, source.Requested);
+        }
+
+        try
+        {
+            int destinationParent;
+            try
+            {
+                destinationParent = MakeDirectories(destination.Root, destination.ParentRelative, destination.Requested, lastIsTarget: false);
+            }
+            catch (ErrnoException e)
+            {
+                throw FileErrors.From(e, destination.Requested, AgentErrorCodes.NotDirectory);
+            }
+
+            try
+            {
+                var destinationName = Utf8Z(destination.Name);
+                if (RenameAt(sourceParent, Utf8Z(source.Name), destinationParent, destinationName) != 0)
+                {
+                    var errno = LastError;
+                    throw errno switch
+                    {
+                        ENOENT => FileErrors.NotFound(source.Requested),
+                        EXDEV => new AgentException(AgentErrorCodes.BadRequest,
+                            $"'{source.Requested}' and '{destination.Requested}' are on different file systems (the home and tmp directories); copy and remove instead."),
+                        EINVAL => new AgentException(AgentErrorCodes.BadRequest, $"'{destination.Requested}' lies inside '{source.Requested}'."),
+                        EISDIR or ENOTDIR or EEXIST or ENOTEMPTY => new AgentException(
+                            errno == ENOTEMPTY || errno == EEXIST ? AgentErrorCodes.DirectoryNotEmpty : errno == EISDIR ? AgentErrorCodes.IsDirectory : AgentErrorCodes.NotDirectory,
+                            $"'{source.Requested}' cannot replace '{destination.Requested}' ({(errno == EISDIR ? "a directory" : errno == ENOTDIR ? "not a directory" : "a directory with entries")} is there)."),
+                        _ => FileErrors.From(new ErrnoException(errno, "renameat"), source.Requested),
+                    };
+                }
+
+                ErrnoException.Check(StatAt(destinationParent, destinationName, AT_SYMLINK_NOFOLLOW, out var stat), "fstatat");
+                return Entry(destination.Name, destination.Display, stat);
+            }
+            catch (ErrnoException e)
+            {
+                throw FileErrors.From(e, destination.Requested);
+            }
+            finally
+            {
+                Close(destinationParent);
+            }
+        }
+        finally
+        {
+            Close(sourceParent);
+        }
+    }
+
     /// <summary>A working directory for a process, confined like file paths and existing; returned as a path
     /// (root + relative, symlinks unresolved) because the exec helper chdirs by path. That chdir happens
     /// later and as the sandbox user, so a swap in between gains user code nothing it could not do itself:

@@ -53,6 +53,7 @@ public static class AgentProtocol
 [JsonDerivedType(typeof(ExecRequest), "exec")]
 [JsonDerivedType(typeof(StdinRequest), "stdin")]
 [JsonDerivedType(typeof(CancelRequest), "cancel")]
+[JsonDerivedType(typeof(SignalRequest), "signal")]
 [JsonDerivedType(typeof(CreditRequest), "credit")]
 [JsonDerivedType(typeof(CreateContextRequest), "context.create")]
 [JsonDerivedType(typeof(DeleteContextRequest), "context.delete")]
@@ -63,6 +64,7 @@ public static class AgentProtocol
 [JsonDerivedType(typeof(StatFileRequest), "file.stat")]
 [JsonDerivedType(typeof(MakeDirectoryRequest), "file.mkdir")]
 [JsonDerivedType(typeof(RemoveFileRequest), "file.remove")]
+[JsonDerivedType(typeof(MoveFileRequest), "file.move")]
 [JsonDerivedType(typeof(ResetRequest), "reset")]
 [JsonDerivedType(typeof(StatsRequest), "stats")]
 public abstract record AgentRequest
@@ -86,6 +88,9 @@ public sealed record ExecRequest : AgentRequest
     /// <summary>Working directory; relative paths are under /home/sandbox. Default /home/sandbox.</summary>
     public string? Cwd { get; init; }
     public bool KeepStdinOpen { get; init; }
+    /// <summary>Send an <see cref="ExecStartedEvent"/> with the program's pid right after the spawn, before any
+    /// output (a background process's caller needs its pid at once). Default false: one-shot runs skip it.</summary>
+    public bool ReportPid { get; init; }
     public required ExecLimits Limits { get; init; }
 }
 
@@ -106,6 +111,12 @@ public sealed record ExecLimits
 
 /// <summary>More stdin for a running exec (TargetId); payload is the data; Close ends stdin.</summary>
 public sealed record StdinRequest(long TargetId, bool Close) : AgentRequest;
+
+/// <summary>Sends <paramref name="Signal"/> (1-64: SIGHUP 1, SIGINT 2, SIGKILL 9, SIGTERM 15, ...) to the process group of a
+/// running exec (TargetId): the program and what it started in its group. Answered by <see cref="OkEvent"/>, or
+/// <c>not_found</c> when no exec with that id is running (it may have just ended). The exec then ends with its normal
+/// <see cref="ExitEvent"/> (Signal set when the signal ended the program).</summary>
+public sealed record SignalRequest(long TargetId, int Signal) : AgentRequest;
 
 /// <summary>Cancels a running exec or code run; it ends with its normal terminal event (Cancelled = true).</summary>
 public sealed record CancelRequest(long TargetId) : AgentRequest;
@@ -145,6 +156,11 @@ public sealed record MakeDirectoryRequest(string Path) : AgentRequest;
 
 public sealed record RemoveFileRequest(string Path, bool Recursive) : AgentRequest;
 
+/// <summary>Renames Source to Destination (creating the destination's missing parents), replacing a file there;
+/// the last name of either is never followed (a symlink is moved as the link). Answered by <see cref="FileStatEvent"/>
+/// describing the entry at its new path.</summary>
+public sealed record MoveFileRequest(string Source, string Destination) : AgentRequest;
+
 /// <summary>Kills every process of the sandbox user, stops all kernels, and empties /home/sandbox and /tmp:
 /// what a one-shot run leaves is gone before the next. Answered by <see cref="OkEvent"/>.</summary>
 public sealed record ResetRequest : AgentRequest;
@@ -155,6 +171,7 @@ public sealed record StatsRequest : AgentRequest;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(HelloEvent), "hello")]
 [JsonDerivedType(typeof(OutputEvent), "output")]
+[JsonDerivedType(typeof(ExecStartedEvent), "exec.started")]
 [JsonDerivedType(typeof(ExitEvent), "exit")]
 [JsonDerivedType(typeof(ContextCreatedEvent), "context.created")]
 [JsonDerivedType(typeof(CodeResultEvent), "code.result")]
@@ -177,6 +194,13 @@ public sealed record HelloEvent(int ProtocolVersion, string AgentVersion, int Pi
 
 /// <summary>A chunk of output; the frame payload holds the bytes.</summary>
 public sealed record OutputEvent(OutputStream Stream) : AgentEvent
+{
+    public override bool IsTerminal => false;
+}
+
+/// <summary>The exec's program was spawned (ExecRequest.ReportPid); Pid is its process id in the container, which is
+/// also its process group and session id. A streaming event: it costs credit like an empty output chunk.</summary>
+public sealed record ExecStartedEvent(int Pid) : AgentEvent
 {
     public override bool IsTerminal => false;
 }
@@ -254,6 +278,8 @@ public static class AgentErrorCodes
     public const string ContextNotFound = "context_not_found";
     public const string UnsupportedLanguage = "unsupported_language";
     public const string TooLarge = "too_large";
+    /// <summary>The sandbox's file system is full (ENOSPC) or the user's quota is used up (EDQUOT).</summary>
+    public const string NoSpace = "no_space";
     /// <summary>A run (exec or kernel) could not be killed within the agent's grace: its processes may
     /// still run. The sandbox can no longer be trusted to be idle; the silo gives it up as lost.</summary>
     public const string KillFailed = "kill_failed";

@@ -10,6 +10,9 @@ internal sealed class ExecHandler(WorkerServices services)
     /// <summary>How long output may keep flowing after the process tree is gone (pipes drain).</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>Longest wait for the helper to report the program's pid (it writes it right after fork).</summary>
+    private static readonly TimeSpan PidWait = TimeSpan.FromSeconds(5);
+
     public async Task RunAsync(ExecRequest request, ExecSession session, IEventSink sink, CancellationToken cancellationToken)
     {
         var argv = (request.Argv, request.Shell) switch
@@ -25,6 +28,18 @@ internal sealed class ExecHandler(WorkerServices services)
         using var process = services.Launcher.Start(argv, environment, cwd,
             new ProcessLimits(limits.MaxOpenFiles, limits.MaxFileBytes, limits.MaxProcesses));
         var stdinTask = session.PumpAsync(process.Stdin);
+        session.Started(process);
+        if (request.ReportPid)
+        {
+            // Before any output: the pipes are not read until the pid is out, so Started is the stream's first event.
+            using var pidWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            pidWait.CancelAfter(PidWait);
+            var pid = await process.WaitForPidAsync(pidWait.Token).ConfigureAwait(false);
+            if (pid > 0)
+            {
+                await sink.SendAsync(new ExecStartedEvent(pid), default, cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         // Once the exit event is decided no output may follow it, even from a pipe we gave up on. Output waiting for
         // credit when the run times out or is cancelled is dropped (the token), so the kill is never held up by a

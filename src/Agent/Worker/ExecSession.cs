@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using SoulBox.Agent.Exec;
 
 namespace SoulBox.Agent.Worker;
 
@@ -9,6 +10,14 @@ internal sealed class ExecSession
 {
     private readonly Channel<(byte[] Data, bool Close)> _stdin = Channel.CreateUnbounded<(byte[], bool)>(
         new UnboundedChannelOptions { SingleReader = true });
+
+    private SandboxProcess? _process;
+
+    /// <summary>Set by the handler once the program is spawned; signals need it.</summary>
+    public void Started(SandboxProcess process) => Volatile.Write(ref _process, process);
+
+    /// <summary>Signals the exec's process group; false when it is not spawned yet or already gone.</summary>
+    public bool Signal(int signal) => Volatile.Read(ref _process) is { } process && process.SignalGroup(signal);
 
     public void Write(byte[] data, bool close)
     {

@@ -36,7 +36,14 @@ internal sealed class FileHandler(WorkerServices services)
                 stream.Seek(0, SeekOrigin.End);
             }
 
-            await stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (FileErrors.IsOutOfSpace(e))
+            {
+                throw FileErrors.NoSpace(request.Path);
+            }
             entry = SandboxFileSystem.Describe(file);
         }
 
@@ -54,6 +61,9 @@ internal sealed class FileHandler(WorkerServices services)
         Files.MakeDirectories(request.Path);
         await sink.SendAsync(new OkEvent()).ConfigureAwait(false);
     }
+
+    public async Task MoveAsync(MoveFileRequest request, IEventSink sink) =>
+        await sink.SendAsync(new FileStatEvent(Files.Move(request.Source, request.Destination))).ConfigureAwait(false);
 
     public async Task RemoveAsync(RemoveFileRequest request, IEventSink sink)
     {

@@ -31,6 +31,21 @@ internal sealed class RequestRouter(WorkerServices services)
                     session.Write(payload, stdin.Close);
                     return sink.SendAsync(new OkEvent()).AsTask();
                 });
+            case SignalRequest signal:
+                return Guard(request, sink, () =>
+                {
+                    if (signal.Signal is < 1 or > 64)
+                    {
+                        throw new AgentException(AgentErrorCodes.BadRequest, $"Signal {signal.Signal} is not a signal number (1-64).");
+                    }
+
+                    if (!_execs.TryGetValue(signal.TargetId, out var target) || !target.Signal(signal.Signal))
+                    {
+                        throw new AgentException(AgentErrorCodes.NotFound, $"No running exec with id {signal.TargetId}.");
+                    }
+
+                    return sink.SendAsync(new OkEvent()).AsTask();
+                });
             case ExecRequest exec:
                 var session = new ExecSession();
                 if (!_execs.TryAdd(exec.Id, session))
@@ -76,6 +91,7 @@ internal sealed class RequestRouter(WorkerServices services)
         StatFileRequest stat => _files.StatAsync(stat, sink),
         MakeDirectoryRequest mkdir => _files.MakeDirectoryAsync(mkdir, sink),
         RemoveFileRequest remove => _files.RemoveAsync(remove, sink),
+        MoveFileRequest move => _files.MoveAsync(move, sink),
         ResetRequest => _reset.ResetAsync(sink, cancellationToken),
         StatsRequest => _stats.StatsAsync(sink),
         _ => throw new AgentException(AgentErrorCodes.BadRequest, $"Request type {request.GetType().Name} is not handled here."),

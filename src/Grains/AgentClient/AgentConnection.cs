@@ -90,6 +90,10 @@ public sealed partial class AgentConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>A request id for a request the caller must name later (a background exec's stdin and signals target
+    /// its id): pass it as the request's Id to <see cref="StreamAsync"/>. Requests with Id 0 get one there.</summary>
+    public long ReserveId() => Interlocked.Increment(ref _nextId);
+
     /// <summary>Sends a request that has exactly one answer; an ErrorEvent becomes <see cref="AgentErrorException"/>.</summary>
     public async Task<AgentEvent> RequestAsync(AgentRequest request, CancellationToken cancellationToken, ReadOnlyMemory<byte> payload = default)
     {
@@ -107,7 +111,7 @@ public sealed partial class AgentConnection : IAsyncDisposable
     /// running in the container behind the caller's back; so does leaving the enumeration early.</summary>
     public async IAsyncEnumerable<AgentFrame<AgentEvent>> StreamAsync(AgentRequest request, ReadOnlyMemory<byte> payload, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var id = Interlocked.Increment(ref _nextId);
+        var id = request.Id > 0 ? request.Id : Interlocked.Increment(ref _nextId);
         request = request with { Id = id };
         var pending = new PendingRequest();
         _pending[id] = pending;

@@ -15,6 +15,7 @@ internal static class AgentErrors
         AgentErrorCodes.AlreadyExists => new SandboxFileException(ErrorCodes.AlreadyExists, path ?? "", error.Message),
         AgentErrorCodes.PermissionDenied => new SandboxFileException(ErrorCodes.PermissionDenied, path ?? "", error.Message),
         AgentErrorCodes.TooLarge => new SoulBoxException(ErrorCodes.TooLarge, error.Message),
+        AgentErrorCodes.NoSpace => new SandboxFileException(ErrorCodes.NoSpace, path ?? "", error.Message),
         AgentErrorCodes.ContextNotFound => new SoulBoxException(ErrorCodes.ContextNotFound, error.Message),
         AgentErrorCodes.BadRequest or AgentErrorCodes.UnsupportedLanguage => new SandboxValidationException(path is null ? "request" : "path", error.Message),
         // Only reached where the caller does not give the sandbox up first (SandboxGrain does: kill_failed means lost).

@@ -86,6 +86,8 @@ public static class SoulBoxSiloBuilderExtensions
             .PostConfigure(o => o.AgentDirectory ??= AgentArtifacts.Find())
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SandboxOptions>, OptionsValidator<SandboxOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<Processes.ProcessOptions>().Bind(configuration.GetSection(Processes.ProcessOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Processes.ProcessOptions>, OptionsValidator<Processes.ProcessOptions>>(_ => new(o => o.Validate()));
         services.AddSingleton<IValidateOptions<ContainerRuntimeOptions>, OptionsValidator<ContainerRuntimeOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PoolOptions>, OptionsValidator<PoolOptions>>(_ => new(o => o.Validate()));

@@ -114,3 +114,39 @@ public sealed record PathBody
 {
     public string? Path { get; init; }
 }
+
+/// <summary>Body of POST /v1/sandboxes/{id}/processes: cmd (a shell line, run with bash -c) or argv.</summary>
+public sealed record ProcessStartBody
+{
+    public string? Cmd { get; init; }
+    public string[]? Argv { get; init; }
+    public string? Cwd { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    /// <summary>Keep stdin open for POST .../stdin; default false (the process reads end of file).</summary>
+    public bool? KeepStdinOpen { get; init; }
+    /// <summary>Wall-clock lifetime in milliseconds; default and maximum from SoulBox:Processes, never past the sandbox's end.</summary>
+    public int? LifetimeMs { get; init; }
+    /// <summary>A name of the caller's choosing, shown by the list.</summary>
+    public string? Tag { get; init; }
+
+    public ProcessStartRequest ToRequest() => new()
+    {
+        Cmd = Cmd,
+        Argv = Argv,
+        Cwd = Cwd,
+        Env = Env,
+        KeepStdinOpen = KeepStdinOpen ?? false,
+        LifetimeMs = LifetimeMs,
+        Tag = Tag,
+    };
+}
+
+/// <summary>Answer of a start that does not attach.</summary>
+public sealed record ProcessStartedView(int Pid);
+
+/// <summary>Body of POST /v1/sandboxes/{id}/processes/{pid}/signal.</summary>
+public sealed record SignalBody
+{
+    /// <summary>Signal number: 15 SIGTERM, 9 SIGKILL, 2 SIGINT, 1 SIGHUP, ...</summary>
+    public int? Signal { get; init; }
+}

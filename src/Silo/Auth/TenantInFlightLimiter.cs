@@ -9,7 +9,10 @@ namespace SoulBox.Silo.Auth;
 /// holds its slot while it streams). One more is answered 429 with Retry-After at once, before any work: the rate
 /// limit bounds how fast a tenant asks, this bounds how much a tenant can make the node hold at one time (every
 /// request in flight holds buffers, a sandbox slot and a connection). Only endpoints marked by
-/// <see cref="Marker"/> (<c>RequireTenant</c>) count.</summary>
+/// <see cref="Marker"/> (<c>RequireTenant</c>) count. An endpoint whose response may last as long as a process runs (a
+/// background process's event stream) gives its slot back once the stream has begun (<see cref="TenantInFlightSlot"/>)
+/// and is held to its own bound instead (<c>ProcessStreamLimiter</c>), so long attaches cannot starve the tenant's
+/// other requests.</summary>
 internal sealed class TenantInFlightLimiter(RequestDelegate next, LimitsOptions limits)
 {
     /// <summary>Endpoint metadata that puts an endpoint under the limit.</summary>
@@ -43,13 +46,15 @@ internal sealed class TenantInFlightLimiter(RequestDelegate next, LimitsOptions 
             return;
         }
 
+        var slot = new TenantInFlightSlot(() => Interlocked.Decrement(ref counter.Value));
+        http.Features.Set(slot);
         try
         {
             await next(http);
         }
         finally
         {
-            Interlocked.Decrement(ref counter.Value);
+            slot.Release();
         }
     }
 

@@ -23,7 +23,7 @@ public static class E2bGatewayExtensions
 
         builder.Services.AddOptions<E2bOptions>().Bind(builder.Configuration.GetSection(E2bOptions.SectionName));
         builder.Services.AddSingleton<E2bSandboxDirectory>();
-        builder.Services.AddSingleton<EnvdService>();
+        builder.Services.AddE2bEnvd();
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, E2bAccessTokenHandler>(E2bAccessTokenHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder().AddPolicy(E2bAccessTokenHandler.PolicyName, policy => policy
             .AddAuthenticationSchemes(E2bAccessTokenHandler.SchemeName)

@@ -58,6 +58,7 @@ public static class SoulBoxGatewayExtensions
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddSingleton<SandboxAccess>();
+        builder.Services.AddProcessApi(builder.Configuration);
         builder.Services.AddSingleton<LazyDashboard>();
         // A worker node shares the budget its runs use; a gateway-only node bounds the results it writes with its own.
         builder.Services.TryAddSingleton<RetainedOutputBudget>();
