@@ -14,7 +14,7 @@ namespace SoulBox.Silo.E2b;
 public static class E2bApi
 {
     /// <summary>The lowest envd version whose features SoulBox really implements (see README, "E2B drop-in").</summary>
-    public const string EnvdVersion = "0.5.7";
+    public const string EnvdVersion = Envd.EnvdService.Version;
     public const string ClientId = "soulbox";
 
     /// <summary>Environment every E2B sandbox gets, as in E2B's own.</summary>

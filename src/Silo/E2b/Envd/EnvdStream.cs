@@ -1,4 +1,6 @@
 using Google.Protobuf;
+using SoulBox.Silo.Api;
+using SoulBox.Silo.Auth;
 using SoulBox.Silo.E2b.Envd.Connect;
 
 namespace SoulBox.Silo.E2b.Envd;
@@ -19,8 +21,13 @@ internal sealed class EnvdStream(HttpContext http, TimeProvider time, byte[] kee
         using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var token = linked?.Token ?? cancellationToken;
         ConnectException? error = null;
+        IDisposable? lease = null;
         try
         {
+            // A stream may last as long as its process: like the REST API's process streams it gives back its
+            // in-flight slot and is bounded by a process-stream lease instead (SoulBox:ProcessStreams).
+            lease = http.RequestServices.GetRequiredService<ProcessStreamLimiter>().Enter(http.Tenant());
+            http.Features.Get<TenantInFlightSlot>()?.Release();
             await body(token, timeoutMs);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -38,6 +45,10 @@ internal sealed class EnvdStream(HttpContext http, TimeProvider time, byte[] kee
             {
                 EnvdLog.CallFailed(logger, e, http.Request.Path.Value ?? "");
             }
+        }
+        finally
+        {
+            lease?.Dispose();
         }
 
         try
