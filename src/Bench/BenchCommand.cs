@@ -48,6 +48,11 @@ internal static class BenchCommand
                     results.Skipped.Add(new SkipNote("HTTP gateway transport", reason));
                 }
 
+                if (target.E2bUnavailable is { } e2bReason)
+                {
+                    results.Skipped.Add(new SkipNote("E2B SDK transport", e2bReason));
+                }
+
                 await new BenchRunner(options, progress, results, target, docker).RunAsync(cancellation.Token);
                 progress.Phase("stopping the node");
             }

@@ -9,8 +9,9 @@ internal sealed class BenchOptions
 
     public HashSet<string> Scenarios { get; private set; } = [.. AllScenarios];
     public bool Quick { get; private set; }
-    /// <summary>Transports: "client", "http" (skipped with a note until /v1 answers), or both (default).</summary>
-    public HashSet<string> Transports { get; private set; } = ["client", "http"];
+    /// <summary>Transports: "client", "http" (skipped with a note until /v1 answers), "e2b" (E2B's SDK through node,
+    /// warm and cold start only; skipped with a note until the E2B gateway answers). Default: all three.</summary>
+    public HashSet<string> Transports { get; private set; } = ["client", "http", "e2b"];
     /// <summary>HTTP base address of a running node's gateway; with --gateway-port, no node is started.</summary>
     public string? GatewayUrl { get; private set; }
     /// <summary>Orleans client gateway port of a running local node (no node is started).</summary>
@@ -73,8 +74,10 @@ internal sealed class BenchOptions
                     options.Transports = Value() switch
                     {
                         "both" => ["client", "http"],
-                        var one when one is "client" or "http" => [one],
-                        var other => throw new ArgumentException($"--transport must be client, http or both; got '{other}'"),
+                        "all" => ["client", "http", "e2b"],
+                        var list => [.. list.Split(',').Select(t => t is "client" or "http" or "e2b"
+                            ? t
+                            : throw new ArgumentException($"--transport must be client, http, e2b (comma-separated), both or all; got '{list}'"))],
                     };
                     break;
                 case "--gateway":
@@ -176,12 +179,16 @@ internal sealed class BenchOptions
           dotnet run -c Release --project src/Bench -- capacity --target-rps N [--results FILE]
                                                      [--price-per-core-hour X --price-per-gb-hour Y]
           dotnet run -c Release --project src/Bench -- --compare BEFORE.json AFTER.json [--out FILE.md]
+          dotnet run -c Release --project src/Bench -- e2b-warm [--iterations 1000] [--template code-interpreter-v1] [--gateway URL]
+                                                     (median of warm runCode('1+1') through E2B's official SDK)
         {{Scale.ScaleOptions.Usage}}
 
         Scenarios: coldstart, warm, throughput (also gives the memory table), cpu, languages, gateway, pool.
         Options:
           --quick                 small windows and levels (< 2 min); used by the smoke test
-          --transport T           client | http | both (default both; http is skipped until /v1 answers)
+          --transport T           client | http | e2b, comma-separated, or both (client,http) or all (default all; http is
+                                  skipped until /v1 answers, e2b until the E2B gateway does; e2b = E2B's official JS SDK
+                                  through node, in the warm and cold-start scenarios only)
           --gateway URL           HTTP gateway of a running node (default: the node the bench starts)
           --gateway-port N        Orleans gateway port of a running local node (the bench starts none)
           --redis CONN            Redis of a running cluster (the bench starts none)

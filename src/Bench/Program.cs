@@ -13,6 +13,7 @@ try
         "capacity" => CapacityCommand.Run(args[1..]),
         "--compare" or "compare" => CompareCommand.Run(args[1..]),
         "scale" => await SoulBox.Bench.Scale.ScaleCommand.RunAsync(args),
+        "e2b-warm" => await SoulBox.Bench.Target.E2bWarmCommand.RunAsync(args[1..]),
         _ => await BenchCommand.RunAsync(args),
     };
 }

@@ -42,7 +42,7 @@ public sealed class QuickRunTests
                 Assert.Contains(section, report, StringComparison.Ordinal);
             }
 
-            foreach (var published in new[] { "SoulBox published", "E2B published", "docker run --rm here", "docker exec here", "| 1,457 |" })
+            foreach (var published in new[] { "SoulBox published", "E2B published", "docker run --rm here", "docker exec here", "| 1,457 |", "| SoulBox here (E2B SDK) |" })
             {
                 Assert.Contains(published, report, StringComparison.Ordinal);
             }
@@ -87,6 +87,11 @@ public sealed class QuickRunTests
         Assert.Contains(results.Series, s => s is { Scenario: "coldstart", System: "docker-run" } && s.Latency.Count > 0);
         Assert.Contains(results.Series, s => s is { Scenario: "warm", System: "soulbox-client" } && s.Latency.Count > 0);
         Assert.Contains(results.Series, s => s is { Scenario: "warm", System: "docker-exec" } && s.Latency.Count > 0);
+        // The E2B SDK rows (the e2b transport, E2B's official SDK under node): warm and cold start, never a load window.
+        Assert.Contains("e2b", results.Run.Transports);
+        Assert.Contains(results.Series, s => s is { Scenario: "coldstart", System: "soulbox-e2b" } && s.Latency.Count > 0 && s.Latency.Errors == 0);
+        Assert.Contains(results.Series, s => s is { Scenario: "warm", System: "soulbox-e2b" } && s.Latency.Count > 0 && s.Latency.Errors == 0);
+        Assert.DoesNotContain(results.Throughput, t => t.System == "soulbox-e2b");
 
         foreach (var users in new[] { 1, 10 })
         {

@@ -94,6 +94,7 @@ internal sealed class LatencyRecorder
         OperationCanceledException => "timeout/cancelled",
         AggregateException { InnerException: { } inner } => KindOf(inner),
         SoulBoxException soulbox => soulbox.Code,
+        Target.E2bSdkException e2b => "e2b " + e2b.Message.Split(':')[0],
         HttpRequestException { StatusCode: { } status } => $"HTTP {(int)status}",
         _ => exception.GetType().Name,
     };

@@ -49,7 +49,12 @@ internal static class ReportWriter
         md.AppendLine(C, $"* Machine: {run.Cores} cores, {run.MemoryMb / 1024:F1} GB, {run.Os}, {run.Runtime}");
         md.AppendLine(C, $"* Docker: {run.Docker}");
         md.AppendLine(C, $"* SoulBox under test: {run.Target}");
-        md.AppendLine(C, $"* Transports measured: {string.Join(", ", run.Transports.Select(t => t == "client" ? "client (.NET client, Orleans grain calls)" : "http (HTTP gateway /v1)"))}");
+        md.AppendLine(C, $"* Transports measured: {string.Join(", ", run.Transports.Select(t => t switch
+        {
+            "client" => "client (.NET client, Orleans grain calls)",
+            "e2b" => "E2B SDK (E2B's official @e2b/code-interpreter 2.8.0 on e2b 2.51.0 under node, through the node's E2B gateway; warm and cold start only)",
+            _ => "http (HTTP gateway /v1)",
+        }))}");
         md.AppendLine(C, $"* Published figures: SoulBox on an {Published.Machine}; \"here\" figures: this machine, this run. Baselines use the same images and code: `docker run --rm` per request (CLI), and Docker exec per request (Engine API: create exec + start + read output) into a warm container.");
         md.AppendLine("* CPU percentages are of the whole machine (all cores = 100 %). Memory: node = silo process RSS; sandboxes = sum of the containers' cgroup memory minus inactive file cache (as `docker stats`).");
         foreach (var note in run.Notes)
@@ -416,10 +421,11 @@ internal static class ReportWriter
     {
         "soulbox-client" => 0,
         "soulbox-http" => 1,
-        BenchRunner.JupyterKernel => 2,
-        BenchRunner.DockerExec => 3,
-        BenchRunner.DockerRun => 4,
-        _ => 5,
+        "soulbox-e2b" => 2,
+        BenchRunner.JupyterKernel => 3,
+        BenchRunner.DockerExec => 4,
+        BenchRunner.DockerRun => 5,
+        _ => 6,
     };
 
     private static string Name(string system) => system switch
@@ -432,7 +438,13 @@ internal static class ReportWriter
         _ => system,
     };
 
-    private static string Transport(string system) => system.StartsWith(BenchRunner.SoulBoxPrefix, StringComparison.Ordinal) ? system[BenchRunner.SoulBoxPrefix.Length..] : system;
+    private static string Transport(string system) => system.StartsWith(BenchRunner.SoulBoxPrefix, StringComparison.Ordinal)
+        ? system[BenchRunner.SoulBoxPrefix.Length..] switch
+        {
+            "e2b" => "E2B SDK",
+            var transport => transport,
+        }
+        : system;
 
     private static string F(double? value) => value switch
     {

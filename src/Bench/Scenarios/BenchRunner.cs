@@ -36,7 +36,7 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
         if (options.Scenarios.Contains("warm")) await WarmAsync(cancellationToken);
 
         // One transport at a time keeps at most --sandboxes throughput sandboxes alive (and the memory figures clean).
-        foreach (var driver in target.Drivers)
+        foreach (var driver in target.Drivers.Where(d => !d.WarmAndColdOnly))
         {
             try
             {
@@ -125,7 +125,11 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
             results.Series.Add(new SeriesResult("coldstart", SystemOf(driver), "create + hello", total));
             results.Stages.Add(new StageTiming("coldstart", $"{driver.Name}: create sandbox" + (PoolContract is null ? " (container start + agent connect)" : " (pool claim or container start)"), create.P50Ms, create.P95Ms));
             results.Stages.Add(new StageTiming("coldstart", $"{driver.Name}: first run (round trip)", firstRun.P50Ms, firstRun.P95Ms));
-            results.Stages.Add(new StageTiming("coldstart", $"{driver.Name}: first run (inside the agent)", agent.P50Ms, agent.P95Ms));
+            if (driver.ReportsAgentTime)
+            {
+                results.Stages.Add(new StageTiming("coldstart", $"{driver.Name}: first run (inside the agent)", agent.P50Ms, agent.P95Ms));
+            }
+
             progress.Info($"{driver.Name}: P50 {total.P50Ms:F0} ms (create {create.P50Ms:F0} + run {firstRun.P50Ms:F1}), P95 {total.P95Ms:F0} ms, errors {total.Errors}");
         }
 
@@ -263,9 +267,13 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                 var overhead = LatencyStats.From(rtt.Samples.Zip(agent.Samples, (a, b) => a - b).ToList());
                 results.Series.Add(new SeriesResult("warm", SystemOf(driver), "hello", stats));
                 results.Stages.Add(new StageTiming("warm", $"{driver.Name}: round trip", stats.P50Ms, stats.P95Ms));
-                results.Stages.Add(new StageTiming("warm", $"{driver.Name}: inside the agent (kernel run)", inside.P50Ms, inside.P95Ms));
-                results.Stages.Add(new StageTiming("warm", $"{driver.Name}: transport + grain + agent protocol (round trip − agent)", overhead.P50Ms, overhead.P95Ms));
-                progress.Info($"{driver.Name}: P50 {stats.P50Ms:F2} ms, P95 {stats.P95Ms:F2} ms, P99 {stats.P99Ms:F2} ms (agent {inside.P50Ms:F2} ms), errors {stats.Errors}");
+                if (driver.ReportsAgentTime)
+                {
+                    results.Stages.Add(new StageTiming("warm", $"{driver.Name}: inside the agent (kernel run)", inside.P50Ms, inside.P95Ms));
+                    results.Stages.Add(new StageTiming("warm", $"{driver.Name}: transport + grain + agent protocol (round trip − agent)", overhead.P50Ms, overhead.P95Ms));
+                }
+
+                progress.Info($"{driver.Name}: P50 {stats.P50Ms:F2} ms, P95 {stats.P95Ms:F2} ms, P99 {stats.P99Ms:F2} ms" + (driver.ReportsAgentTime ? $" (agent {inside.P50Ms:F2} ms)" : "") + $", errors {stats.Errors}");
 
                 if (driver is ClientDriver && sandbox.Handle is Sandbox handle)
                 {
@@ -440,7 +448,12 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
 
     private async Task LanguagesAsync(CancellationToken cancellationToken)
     {
-        var driver = target.Drivers[0];
+        if (target.Drivers.FirstOrDefault(d => !d.WarmAndColdOnly) is not { } driver)
+        {
+            results.Skipped.Add(new SkipNote("languages", "needs the client or http transport (one-shot runs)"));
+            return;
+        }
+
         foreach (var workload in Workloads.Languages.Where(l => options.Languages.Contains(l.Language)))
         {
             progress.Phase($"language {workload.Language} ({workload.Template}) via {driver.Name}");

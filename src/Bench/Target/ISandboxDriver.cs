@@ -1,11 +1,18 @@
 namespace SoulBox.Bench.Target;
 
-/// <summary>One way of talking to SoulBox (the .NET client, or the HTTP gateway). The bench measures the
+/// <summary>One way of talking to SoulBox (the .NET client, the HTTP gateway, or E2B's SDK through the E2B gateway). The bench measures the
 /// same scenarios through each driver that is available.</summary>
 internal interface ISandboxDriver
 {
-    /// <summary>"client" or "http": the transport column of the report.</summary>
+    /// <summary>"client", "http" or "e2b": the transport column of the report.</summary>
     string Name { get; }
+
+    /// <summary>True when the driver is measured in the warm and cold-start scenarios only (the e2b transport: one
+    /// node process's event loop would be the bottleneck of a throughput level, not SoulBox).</summary>
+    bool WarmAndColdOnly => false;
+
+    /// <summary>False when a run's answer carries no agent-side wall time (E2B's SDK does not expose one).</summary>
+    bool ReportsAgentTime => true;
 
     Task<BenchSandbox> CreateAsync(string template, CancellationToken cancellationToken);
 

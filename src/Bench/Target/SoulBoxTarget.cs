@@ -12,8 +12,9 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
     private readonly IHost _clientHost;
     private readonly HttpClient _http;
 
-    private SoulBoxTarget(NodeProcess? node, IHost clientHost, HttpClient http, List<ISandboxDriver> drivers, string? httpUnavailable, string description)
+    private SoulBoxTarget(NodeProcess? node, IHost clientHost, HttpClient http, List<ISandboxDriver> drivers, string? httpUnavailable, string? e2bUnavailable, string description)
     {
+        E2bUnavailable = e2bUnavailable;
         Node = node;
         _clientHost = clientHost;
         _http = http;
@@ -28,6 +29,8 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
     public IReadOnlyList<ISandboxDriver> Drivers { get; }
     /// <summary>Why the HTTP gateway is not measured (null when it is).</summary>
     public string? HttpUnavailable { get; }
+    /// <summary>Why E2B's SDK (the e2b transport) is not measured (null when it is).</summary>
+    public string? E2bUnavailable { get; }
     public string Description { get; }
     public int? SiloPid => Node?.Pid;
     /// <summary>Docker label filter selecting this node's sandbox containers.</summary>
@@ -90,6 +93,29 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
             httpUnavailable = "not requested (--transport client)";
         }
 
+        string? e2bUnavailable = null;
+        if (options.Transports.Contains("e2b"))
+        {
+            var apiKey = Environment.GetEnvironmentVariable("E2B_API_KEY") is { Length: > 0 } key ? key : E2bSdkDriver.DefaultApiKey;
+            e2bUnavailable = await E2bSdkDriver.ProbeAsync(http, apiKey, cancellationToken);
+            if (e2bUnavailable is null)
+            {
+                try
+                {
+                    drivers.Add(await E2bSdkDriver.StartAsync(http.BaseAddress!, apiKey, Path.Combine(outputDirectory, "e2b-driver.log"), timeoutSeconds, progress, cancellationToken));
+                }
+                catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or System.ComponentModel.Win32Exception)
+                {
+                    e2bUnavailable = $"E2B's SDK could not be started under node: {e.Message}";
+                }
+            }
+
+            if (e2bUnavailable is not null)
+            {
+                progress.NotAvailable("E2B SDK transport", e2bUnavailable + " (the E2B gateway or node is not there); the E2B SDK rows need it");
+            }
+        }
+
         if (drivers.Count == 0)
         {
             throw new InvalidOperationException("no transport to measure: the HTTP gateway is not available and --transport excludes the client");
@@ -97,7 +123,7 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
 
         var templates = await host.Services.GetRequiredService<ISoulBoxClient>().GetTemplatesAsync(cancellationToken);
         progress.Info($"cluster: templates {string.Join(", ", templates.Select(t => $"{t.Name} {t.Version}"))}; transports {string.Join(", ", drivers.Select(d => d.Name))}");
-        return new SoulBoxTarget(node, host, http, drivers, httpUnavailable, description);
+        return new SoulBoxTarget(node, host, http, drivers, httpUnavailable, e2bUnavailable, description);
     }
 
     /// <summary>Warm containers per template, from the node's Prometheus endpoint (the <c>soulbox_pool_warm</c> gauge);
@@ -149,6 +175,11 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
 
         _clientHost.Dispose();
         _http.Dispose();
+        foreach (var driver in Drivers.OfType<IAsyncDisposable>())
+        {
+            await driver.DisposeAsync();
+        }
+
         if (Node is not null)
         {
             await Node.DisposeAsync();
