@@ -115,6 +115,14 @@ public sealed class ExecuteTests(SoulBoxClusterFixture fixture)
             Code = "echo secret > /home/sandbox/left.txt; echo secret > /tmp/left.txt; echo x > /dev/shm/left; setsid sleep 600 > /dev/null 2>&1 < /dev/null & cat /etc/hostname",
         }, "tests");
         var firstHost = first.Stdout.Trim();
+        // Idle executors are taken newest first: a run that starts before the first container's reset has ended gets
+        // a container of its own, which then stays on top. So wait for the reset (it kills the sleep) to be done.
+        for (var wait = 0; wait < 60 && (await DockerCli.RunAsync("top", firstHost, "-eo", "args")).Contains("sleep 600"); wait++)
+        {
+            await Task.Delay(500);
+        }
+
+        await Task.Delay(1000);
         var sawSameContainer = false;
         for (var attempt = 0; attempt < 12 && !sawSameContainer; attempt++)
         {
