@@ -20,7 +20,7 @@ public sealed class E2bNode : IAsyncLifetime
     private static readonly TimeSpan ProgramTimeout = TimeSpan.FromMinutes(6);
 
     private readonly ConcurrentDictionary<(string Program, string Sdk), Lazy<Task<ProgramRun>>> _runs = new();
-    private Factory? _factory;
+    private WebApplicationFactory<Program>? _factory;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -35,35 +35,53 @@ public sealed class E2bNode : IAsyncLifetime
     {
         await E2bSdks.EnsureInstalledAsync();
 
+        (_factory, BaseAddress) = await StartNodeAsync(Requests, new Dictionary<string, string?>
+        {
+            ["SoulBox:Auth:Keys:" + ApiKey] = "e2e",
+            ["SoulBox:Auth:Keys:" + OtherTenantKey] = "e2e-other",
+            ["SoulBox:Limits:RequestsPerSecond"] = "0",
+        });
+    }
+
+    /// <summary>Starts the Silo's own Program on a free loopback port with <paramref name="settings"/> on top of the
+    /// ones every end-to-end node has, and waits until it is ready.</summary>
+    internal static async Task<(WebApplicationFactory<Program> Node, Uri BaseAddress)> StartNodeAsync(
+        ConcurrentQueue<SeenRequest> requests, Dictionary<string, string?> settings)
+    {
         var port = FreePort();
-        _factory = new Factory(port, Requests, new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["SoulBox:NodeName"] = $"e2e{Guid.NewGuid():N}"[..12],
             ["SoulBox:SiloPort"] = FreePort().ToString(),
             ["SoulBox:GatewayPort"] = FreePort().ToString(),
-            ["SoulBox:Auth:Keys:" + ApiKey] = "e2e",
-            ["SoulBox:Auth:Keys:" + OtherTenantKey] = "e2e-other",
-            ["SoulBox:Limits:RequestsPerSecond"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             // Sandboxes left at the end are not waited for when the fixture stops the node (a drain's default is 30 s).
             ["SoulBox:Drain:DeadlineSeconds"] = "0",
-        });
-        _factory.StartServer();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
 
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        var factory = new Factory(port, requests, all);
+        factory.StartServer();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             using var ready = await http.GetAsync("/ready");
             if (ready.IsSuccessStatusCode)
             {
-                break;
+                return (factory, baseAddress);
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The node did not become ready in 90 s: {await ready.Content.ReadAsStringAsync()}");
+                var why = await ready.Content.ReadAsStringAsync();
+                await factory.DisposeAsync();
+                throw new TimeoutException($"The node did not become ready in 90 s: {why}");
             }
 
             await Task.Delay(250);

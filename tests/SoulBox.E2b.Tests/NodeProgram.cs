@@ -47,6 +47,8 @@ public static class NodeProgram
         start.Environment["E2B_API_KEY"] = apiKey;
         start.Environment["E2B_API_URL"] = baseUrl;
         start.Environment["E2B_SANDBOX_URL"] = baseUrl;
+        // Programs for other clients (piston.mjs) read the node's address from here: it is not an E2B variable.
+        start.Environment["SOULBOX_URL"] = baseUrl;
         // Only the other-tenant check reads it (passed as apiKey to one call): it is not an E2B variable.
         start.Environment["SOULBOX_E2E_OTHER_API_KEY"] = otherTenantKey;
         start.Environment["NO_PROXY"] = "127.0.0.1,localhost";
