@@ -82,6 +82,30 @@ public sealed class SandboxApiTests(SiloFixture node)
     }
 
     [Fact]
+    public async Task CodeStream_ACallerThatLeavesStopsItsRun()
+    {
+        var id = await A.CreateSandboxAsync();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sandboxes/{id}/code")
+        {
+            Content = JsonContent.Create(new { code = "import time\nprint('started', flush=True)\ntime.sleep(150)\nleft = 'finished'" }),
+        })
+        {
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            using var response = await A.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync() is { } line && !line.Contains("started"))
+            {
+            }
+        }
+
+        // The stream is closed: the run stops (the next one would otherwise wait out the sleep, past the client's
+        // 100 s, and then see 'finished').
+        var after = await (await A.PostJsonAsync($"/v1/sandboxes/{id}/code", new { code = "globals().get('left', 'stopped')" })).JsonAsync();
+        Assert.Equal("'stopped'", after.GetProperty("value").GetString());
+        await A.DeleteAsync($"/v1/sandboxes/{id}");
+    }
+
+    [Fact]
     public async Task Commands_RunWithArgvStdinAndShellStrings()
     {
         var id = await A.CreateSandboxAsync();

@@ -532,10 +532,12 @@ internal sealed partial class SandboxGrain(
     private static async Task<AgentFileEntry> StatAsync(AgentConnection agent, string path, CancellationToken cancellationToken) =>
         ((FileStatEvent)await agent.RequestAsync(new StatFileRequest(path), cancellationToken)).Entry;
 
-    private async IAsyncEnumerable<RunEvent> Measure(IAsyncEnumerable<RunEvent> events, string language)
+    /// <summary>Passes the enumerator's token on: Orleans cancels a streaming call through it when the caller leaves
+    /// (an HTTP client that closed its SSE or NDJSON stream), and that must reach the agent to stop the run.</summary>
+    private async IAsyncEnumerable<RunEvent> Measure(IAsyncEnumerable<RunEvent> events, string language, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        await foreach (var item in events)
+        await foreach (var item in events.WithCancellation(cancellationToken))
         {
             if ((item.CodeResult?.Status ?? item.CommandResult?.Status) is { } status)
             {

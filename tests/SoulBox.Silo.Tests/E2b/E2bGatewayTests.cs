@@ -168,6 +168,32 @@ public sealed class E2bGatewayTests(SiloFixture node)
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
     }
 
+    [Fact]
+    public async Task Execute_ACallerThatLeavesStopsItsCell()
+    {
+        // E2B's SDK gives up on a cell after its own timeoutMs and closes the request: the cell must stop then, not
+        // keep the context busy (the next runCode would wait for it) until the server's ExecuteTimeoutMs.
+        var a = E2b(SiloFixture.KeyA);
+        var (id, token) = await CreateAsync(a);
+        try
+        {
+            using (var request = ExecuteRequest(id, token, "import time\nprint('started', flush=True)\ntime.sleep(150)\nleft = 'finished'"))
+            using (var response = await node.Client(null).SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+            {
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                Assert.Contains("started", await reader.ReadLineAsync());
+            }
+
+            // Had the cell gone on, this would wait for its 150 s sleep (past the client's 100 s) and then see 'finished'.
+            var after = await NdjsonAsync(await ExecuteAsync(id, token, "globals().get('left', 'stopped')"));
+            Assert.Equal("'stopped'", after.Single(e => e.GetProperty("type").GetString() == "result").GetProperty("text").GetString());
+        }
+        finally
+        {
+            await a.DeleteAsync($"/sandboxes/{id}");
+        }
+    }
+
     private static Task<HttpResponseMessage> Health(HttpClient client, string id, string token)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/health");
@@ -177,7 +203,9 @@ public sealed class E2bGatewayTests(SiloFixture node)
         return client.SendAsync(request);
     }
 
-    private Task<HttpResponseMessage> ExecuteAsync(string id, string? token, string code)
+    private Task<HttpResponseMessage> ExecuteAsync(string id, string? token, string code) => node.Client(null).SendAsync(ExecuteRequest(id, token, code));
+
+    private static HttpRequestMessage ExecuteRequest(string id, string? token, string code)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/execute") { Content = JsonContent.Create(new { code }) };
         request.Headers.Add("E2b-Sandbox-Id", id);
@@ -187,7 +215,7 @@ public sealed class E2bGatewayTests(SiloFixture node)
             request.Headers.Add("X-Access-Token", token);
         }
 
-        return node.Client(null).SendAsync(request);
+        return request;
     }
 
     private static async Task<List<JsonElement>> NdjsonAsync(HttpResponseMessage response)
