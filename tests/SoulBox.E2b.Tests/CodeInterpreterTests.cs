@@ -16,6 +16,9 @@ public sealed class CodeInterpreterTests(E2bNode node)
     public async Task RunCode_TakesEnvs() => (await node.RunOnceAsync(Program)).AssertSection("run-code-envs");
 
     [Fact]
+    public async Task RunCode_AQuietCellLongerThanRequestTimeoutMsStillAnswers() => (await node.RunOnceAsync(Program)).AssertSection("quiet-cell");
+
+    [Fact]
     public async Task RunCode_ReportsAnExceptionWithNameValueAndTraceback() => (await node.RunOnceAsync(Program)).AssertSection("error");
 
     [Fact]

@@ -57,6 +57,13 @@ await main(async () => {
       assert.equal(execution.text, "'hi'", `envs: ${JSON.stringify(execution.toJSON())}`)
     })
 
+    await section('quiet-cell', async () => {
+      // The SDK allows requestTimeoutMs for the response headers and timeoutMs for the whole cell: a cell that prints
+      // nothing for longer than requestTimeoutMs is still within its timeoutMs and must not fail.
+      const execution = await sbx.runCode('import time\ntime.sleep(6)\n"quiet"', { requestTimeoutMs: 3000, timeoutMs: 60_000 })
+      assert.equal(execution.text, "'quiet'", `quiet cell: ${JSON.stringify(execution.toJSON())}`)
+    })
+
     await section('error', async () => {
       const execution = await sbx.runCode('1/0')
       assert.ok(execution.error, 'no error for 1/0')

@@ -12,6 +12,9 @@ namespace SoulBox.Silo.E2b.CodeInterpreter;
 /// and deletes kernels. Every call is a grain call on the sandbox, as the REST API makes.</summary>
 internal static class CodeInterpreterApi
 {
+    /// <summary>How long /execute waits for a cell's first event before it sends its headers anyway.</summary>
+    internal const int HeadersWithoutOutputMs = 250;
+
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>MIME type → the field E2B's Result reads.</summary>
@@ -69,25 +72,34 @@ internal static class CodeInterpreterApi
         };
 
         await using var events = grain.RunCodeStreamAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
-        bool more;
-        try
+        // A failure to start (unknown context, ended sandbox, bad input) comes at once and gets its own status. A cell
+        // that is merely quiet must not hold the headers back: the SDK allows them only requestTimeoutMs (60 s), so
+        // a silent minute of work would fail there although its timeoutMs allows more.
+        var first = events.MoveNextAsync().AsTask();
+        await Task.WhenAny(first, Task.Delay(HeadersWithoutOutputMs, http.RequestAborted));
+        if (first.IsCompleted)
         {
-            // The first item (or the failure to start) decides the status; the SDK waits for headers only briefly.
-            more = await events.MoveNextAsync();
-        }
-        catch (Exception e) when (Status(e) is { } status)
-        {
-            await FailAsync(http, status, e.Message);
-            return;
+            try
+            {
+                await first;
+            }
+            catch (Exception e) when (Status(e) is { } status)
+            {
+                await FailAsync(http, status, e.Message);
+                return;
+            }
         }
 
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "application/x-ndjson";
         await http.Response.StartAsync(http.RequestAborted);
+        // StartAsync only fixes the headers; Kestrel sends them with the first write unless flushed now.
+        await http.Response.Body.FlushAsync(http.RequestAborted);
         var streamed = 0;
         var writer = new NdjsonWriter(http.Response);
         try
         {
+            var more = await first;
             while (more)
             {
                 var item = events.Current;
