@@ -22,8 +22,10 @@ namespace SoulBox.Agent.Protocol;
 
 public static class AgentProtocol
 {
-    /// <summary>2: credit-based flow control (<see cref="CreditRequest"/>).</summary>
-    public const int Version = 2;
+    /// <summary>2: credit-based flow control (<see cref="CreditRequest"/>). 3: background processes, file.move,
+    /// context list/restart and rich results (code.display); a silo and an agent of different versions refuse each
+    /// other at hello instead of failing on the first request one of them does not know.</summary>
+    public const int Version = 3;
     public const int MaxFrameBytes = 8 * 1024 * 1024;
     public const int MaxPayloadChunkBytes = 1024 * 1024;
 
