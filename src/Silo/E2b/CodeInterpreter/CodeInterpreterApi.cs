@@ -76,7 +76,13 @@ internal static class CodeInterpreterApi
         // that is merely quiet must not hold the headers back: the SDK allows them only requestTimeoutMs (60 s), so
         // a silent minute of work would fail there although its timeoutMs allows more.
         var first = events.MoveNextAsync().AsTask();
-        await Task.WhenAny(first, Task.Delay(HeadersWithoutOutputMs, http.RequestAborted));
+        if (!first.IsCompleted)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            await Task.WhenAny(first, Task.Delay(HeadersWithoutOutputMs, wait.Token));
+            await wait.CancelAsync();
+        }
+
         if (first.IsCompleted)
         {
             try
@@ -93,8 +99,12 @@ internal static class CodeInterpreterApi
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = "application/x-ndjson";
         await http.Response.StartAsync(http.RequestAborted);
-        // StartAsync only fixes the headers; Kestrel sends them with the first write unless flushed now.
-        await http.Response.Body.FlushAsync(http.RequestAborted);
+        if (!first.IsCompleted)
+        {
+            // StartAsync only fixes the headers; Kestrel would send them with the first write.
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        }
+
         var streamed = 0;
         var writer = new NdjsonWriter(http.Response);
         try
