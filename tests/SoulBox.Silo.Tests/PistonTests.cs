@@ -23,7 +23,7 @@ public sealed class PistonTests(SiloFixture node)
         var result = await (await ExecuteAsync(new
         {
             language = "js",
-            version = "15.10.0",
+            version = "*", // The example names 15.10.0, which Piston had installed; a version is matched now.
             files = new[] { new { name = "my_cool_code.js", content = "console.log(process.argv.slice(2))" } },
             stdin = "",
             args = new[] { "1", "2", "3" },
@@ -119,6 +119,25 @@ public sealed class PistonTests(SiloFixture node)
         Assert.Equal("TO", run.GetProperty("status").GetString());
         Assert.Equal("SIGKILL", run.GetProperty("signal").GetString());
         Assert.Equal(JsonValueKind.Null, run.GetProperty("code").ValueKind);
+    }
+
+    [Fact]
+    public async Task Execute_AVersionNoRuntimeSatisfiesIsPistons400_NotASilentRunOnAnother()
+    {
+        var error = await (await ExecuteAsync(new { language = "python", version = "9.9", files = new[] { new { content = "print(1)" } } })).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("python-9.9 runtime is unknown", error.GetProperty("message").GetString());
+        var garbled = await (await ExecuteAsync(new { language = "py", version = "latest", files = new[] { new { content = "print(1)" } } })).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("py-latest runtime is unknown", garbled.GetProperty("message").GetString());
+
+        // The installed version's own major (and a range around it) still runs, and the answer names what ran.
+        var runtimes = await (await node.TenantA.GetAsync("/api/v2/runtimes")).JsonAsync();
+        var installed = runtimes.EnumerateArray().Single(r => r.GetProperty("language").GetString() == "python").GetProperty("version").GetString()!;
+        foreach (var version in new[] { installed, installed.Split('.')[0], $">={installed.Split('.')[0]}", $"^{installed}" })
+        {
+            var ran = await (await ExecuteAsync(new { language = "python", version, files = new[] { new { content = "print(6*7)" } } })).JsonAsync();
+            Assert.Equal("42\n", ran.GetProperty("run").GetProperty("stdout").GetString());
+            Assert.Equal(installed, ran.GetProperty("version").GetString());
+        }
     }
 
     [Fact]

@@ -8,8 +8,9 @@ namespace SoulBox.Silo.Api;
 
 /// <summary>Piston's v2 API (<c>/api/v2/runtimes</c>, <c>/api/v2/execute</c>) with Piston's request and response
 /// shapes, so an existing Piston client pointed at SoulBox works unchanged. Errors carry Piston's <c>message</c>.
-/// SoulBox has one version per language, so any version a client names (Piston's examples name old ones, e.g.
-/// javascript 15.10.0) runs on it; the response names the version that ran, as Piston does.</summary>
+/// A request's <c>version</c> is matched against the installed one as Piston does (<see cref="PistonVersionRange"/>:
+/// exact, partial, <c>*</c>, one comparator); a version no installed runtime satisfies is Piston's 400
+/// <c>&lt;language&gt;-&lt;version&gt; runtime is unknown</c>, never a silent run on another version.</summary>
 public static class PistonApi
 {
     public static RouteGroupBuilder MapPistonApi(this IEndpointRouteBuilder routes)
@@ -47,7 +48,7 @@ public static class PistonApi
 
         if (templates.FirstOrDefault(t => t.Name == Languages.DefaultTemplate(Languages.Shell)) is not null)
         {
-            runtimes.Add(new PistonRuntime(Languages.Shell, "5.2.0", Names[Languages.Shell].Aliases, null));
+            runtimes.Add(new PistonRuntime(Languages.Shell, ShellVersion, Names[Languages.Shell].Aliases, null));
         }
 
         return TypedResults.Ok(runtimes.OrderBy(r => r.Language, StringComparer.Ordinal).ToArray());
@@ -81,7 +82,8 @@ public static class PistonApi
         var factory = grains.GetGrain<ISandboxFactoryGrain>(0);
         var language = Languages.Normalize(body.Language);
         var template = language is null ? null : (await factory.GetTemplatesAsync()).FirstOrDefault(t => t.Name == Languages.DefaultTemplate(language));
-        if (language is null || template is null)
+        var installed = template is null ? null : language == Languages.Shell ? ShellVersion : VersionOf(template);
+        if (language is null || installed is null || !PistonVersionRange.Satisfies(installed, body.Version))
         {
             return TypedResults.BadRequest(new PistonMessage($"{body.Language}-{body.Version} runtime is unknown"));
         }
@@ -119,11 +121,14 @@ public static class PistonApi
         return TypedResults.Ok(new PistonResponse
         {
             Language = language,
-            Version = language == Languages.Shell ? "5.2.0" : VersionOf(template),
+            Version = installed,
             Run = result.Run is { } run ? Stage(run) : compile ?? Stage(result),
             Compile = compile,
         });
     }
+
+    /// <summary>bookworm's bash (every image has it; its version is not read from each image).</summary>
+    private const string ShellVersion = "5.2.15";
 
     private static string VersionOf(TemplateInfo template) => template.Version is { Length: > 0 } v ? v : "0.0.0";
 
