@@ -82,14 +82,16 @@ internal sealed partial class DockerContainerRuntime
         return images.GroupBy(i => i.Labels[TemplateLabel]).ToDictionary(g => g.Key, g => g.First().ID);
     }
 
-    /// <summary>Images that are a template's: labelled with it and tagged as the image its containers start from.</summary>
+    /// <summary>Images that are a template's: labelled with it, tagged as the image its containers start from, and a
+    /// template this build knows how to run (its languages, user and home). Another image that happens to carry the
+    /// label on the same engine (a newer build's template, someone's experiment) is not offered to callers.</summary>
     private async Task<IEnumerable<ImagesListResponse>> ListTemplateImagesAsync(CancellationToken cancellationToken)
     {
         var images = await _docker.Images.ListImagesAsync(new ImagesListParameters
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [TemplateLabel] = true } },
         }, cancellationToken).ConfigureAwait(false);
-        return images.Where(i => i.Labels is not null && i.Labels.TryGetValue(TemplateLabel, out var t) && (i.RepoTags?.Contains(ImageFor(t)) ?? false));
+        return images.Where(i => i.Labels is not null && i.Labels.TryGetValue(TemplateLabel, out var t) && Templates.All.Contains(t) && (i.RepoTags?.Contains(ImageFor(t)) ?? false));
     }
 
     private bool IsUnderRunDirectory(string path)
