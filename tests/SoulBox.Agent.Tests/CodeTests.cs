@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using SoulBox.Agent.Protocol;
 
 namespace SoulBox.Agent.Tests;
@@ -135,16 +137,23 @@ public sealed class CodeTests(AgentFixture agent) : IClassFixture<AgentFixture>
     [Fact]
     public async Task JavaScript_AwaitsAPromiseResult_StreamingItsOutput()
     {
+        // Causal, not timed: the cell prints, then waits for a file the test creates only once that print has
+        // arrived. Output held back until the end of the cell would leave it waiting out its 20 s, then 'never'.
         await using var client = await agent.ConnectAsync();
-        var events = await client.RequestAsync(new RunCodeRequest(
-            "(async () => { for (let i = 0; i < 4; i++) { console.log(i); await new Promise(r => setTimeout(r, 400)); } return 'done' })()",
-            "javascript", null, null, 10_000));
-        Assert.Equal("0\n1\n2\n3\n", events.Stdout());
-        Assert.Equal("'done'", events.Terminal<CodeResultEvent>().Value);
-        // Lines leave 400 ms apart; even if a loaded machine merges neighbours into one chunk, the first
-        // and the last chunk are far apart unless the output was held back until the end.
-        var outputs = events.Where(e => e.Event is OutputEvent).ToList();
-        Assert.True(outputs[^1].At - outputs[0].At > TimeSpan.FromMilliseconds(600), $"output chunks at {string.Join(", ", outputs.Select(o => o.At.TotalMilliseconds))} ms");
+        var go = Path.Combine(agent.WorkDir, $"go-{Guid.NewGuid():N}");
+        var seen = $"require('fs').existsSync({JsonSerializer.Serialize(go)})";
+        var (_, events) = await client.SendAsync(new RunCodeRequest(
+            $"(async () => {{ console.log('first'); for (let i = 0; i < 200 && !{seen}; i++) await new Promise(r => setTimeout(r, 100)); console.log({seen} ? 'seen' : 'never'); return 'done' }})()",
+            "javascript", null, null, 30_000));
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var first = await events.ReadAsync(wait.Token);
+        Assert.True(first.Event is OutputEvent, $"first event: {first.Event}");
+        Assert.Equal("first\n", Encoding.UTF8.GetString(first.Payload));
+        await File.WriteAllTextAsync(go, "");
+
+        var rest = await AgentClient.CollectAsync(events, "RunCodeRequest");
+        Assert.Equal("seen\n", rest.Stdout());
+        Assert.Equal("'done'", rest.Terminal<CodeResultEvent>().Value);
     }
 
     [Fact]
