@@ -43,7 +43,6 @@ public static class AuthExtensions
         services.AddSingleton<TenantSandboxQuota>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        DataProtectionWarmUp.Remove(services);
         services.AddAuthorizationBuilder()
             .AddPolicy(TenantPolicy, p => p.RequireClaim(ApiKeyAuthenticationHandler.TenantClaim))
             .AddPolicy(AdminPolicy, p => p.RequireAssertion(c => IsAdmin(c, auth)));

@@ -25,8 +25,6 @@ public static class E2bGatewayExtensions
         builder.Services.AddSingleton<E2bSandboxDirectory>();
         builder.Services.AddE2bEnvd();
         builder.Services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, E2bAccessTokenHandler>(E2bAccessTokenHandler.SchemeName, null);
-        // AddAuthentication registers data protection's key-ring warm-up again; the node has no use for it.
-        DataProtectionWarmUp.Remove(builder.Services);
         builder.Services.AddAuthorizationBuilder().AddPolicy(E2bAccessTokenHandler.PolicyName, policy => policy
             .AddAuthenticationSchemes(E2bAccessTokenHandler.SchemeName)
             .RequireClaim(E2bAccessTokenHandler.SandboxClaim));

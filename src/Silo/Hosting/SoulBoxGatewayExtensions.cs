@@ -31,6 +31,9 @@ public static class SoulBoxGatewayExtensions
         builder.Services.AddOptions<GatewayHttpOptions>().Bind(builder.Configuration.GetSection(GatewayHttpOptions.SectionName));
         builder.AddSoulBoxAuth();
         builder.AddSoulBoxE2b();
+        // Every AddAuthentication (SoulBox's API keys, E2B's sandbox tokens) registers data protection's key-ring
+        // warm-up again: taken out once, after the last of them.
+        DataProtectionWarmUp.Remove(builder.Services);
         builder.Services.AddSoulBoxProblems();
         if (!node.IsGateway && http.Urls is null)
         {
