@@ -43,15 +43,17 @@ public static class Templates
     /// <summary>The languages code can run in on a sandbox of <paramref name="template"/> (bash in every one besides).</summary>
     public static IReadOnlyList<string> LanguagesOf(string template) => template switch
     {
-        Base or CodeInterpreter => [Languages.Python, Languages.JavaScript],
+        _ when IsE2bStyle(template) => [Languages.Python, Languages.JavaScript],
         _ => [DefaultLanguage(template)],
     };
 
     /// <summary>The sandbox user's home, also the default working directory and the base of relative paths.</summary>
-    public static string Home(string template) => template is Base or CodeInterpreter ? E2bHome : SandboxHome;
+    public static string Home(string template) => IsE2bStyle(template) ? E2bHome : SandboxHome;
 
     /// <summary>The sandbox user's name (whoami, USER).</summary>
-    public static string User(string template) => template is Base or CodeInterpreter ? E2bUser : SandboxUser;
+    public static string User(string template) => IsE2bStyle(template) ? E2bUser : SandboxUser;
+
+    private static bool IsE2bStyle(string template) => template is Base or CodeInterpreter;
 
     /// <summary>Whether code in <paramref name="language"/> can run in a sandbox of <paramref name="template"/>.</summary>
     public static bool Supports(string template, string language) =>
