@@ -1,14 +1,9 @@
-using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using ContainerSpec = SoulBox.Grains.Containers.ContainerSpec;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Hosting;
-using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Tests;
 
@@ -28,11 +23,7 @@ public sealed class CgroupParentContainerTests : IAsyncLifetime
         var options = new ContainerRuntimeOptions { CgroupParent = _parent, AgentDirectory = AgentArtifacts.Find() };
         Assert.Empty(options.Validate());
         Assert.True(options.AgentDirectory is not null, "artifacts/agent is missing: run scripts/setup.sh");
-        var node = $"cgtest-{_parent[^8..]}";
-        // A cluster id of its own: no reaper of a real cluster takes this container for one of its own.
-        var owner = new ContainerOwner($"cgtest-{_parent[^8..]}", node, SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 1));
-        _runtime = new DockerContainerRuntime(Options.Create(options), new NodeIdentity(node), owner,
-            new SoulBoxMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DockerContainerRuntime>.Instance);
+        _runtime = StandaloneContainerRuntime.Create(options, $"cgtest-{_parent[^8..]}", _services);
         return Task.CompletedTask;
     }
 

@@ -1,12 +1,7 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Hosting;
-using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Tests;
 
@@ -32,10 +27,7 @@ public sealed class TemplateDiscoveryTests : IAsyncLifetime
     public async Task OnlyTemplatesThisBuildKnows_AreListed()
     {
         var options = new ContainerRuntimeOptions { ImagePrefix = _prefix, AgentDirectory = AgentArtifacts.Find() };
-        var node = $"tpl-{_prefix[13..21]}";
-        var owner = new ContainerOwner(node, node, SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 1));
-        var runtime = new DockerContainerRuntime(Options.Create(options), new NodeIdentity(node), owner,
-            new SoulBoxMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DockerContainerRuntime>.Instance);
+        using var runtime = StandaloneContainerRuntime.Create(options, $"tpl-{_prefix[13..21]}", _services);
 
         var templates = await runtime.ListTemplatesAsync(CancellationToken.None);
         var ids = await runtime.ListTemplateImageIdsAsync(CancellationToken.None);
