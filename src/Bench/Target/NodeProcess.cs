@@ -19,6 +19,8 @@ internal sealed record NodeSpec(string NodeName, string LogFile, int MaxSandboxe
 /// the standard scenarios, or a worker or gateway of the scale scenario's cluster (<see cref="NodeSpec"/>).</summary>
 internal sealed class NodeProcess : IAsyncDisposable
 {
+    private static int _nodesStarted;
+
     private readonly Process _process;
 
     private NodeProcess(Process process, string nodeName, int gatewayPort, int httpPort, string logPath, string siloPath)
@@ -43,8 +45,10 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// <summary>The single node of the standard scenarios; its log is <c>node.log</c>.</summary>
     public static Task<NodeProcess> StartAsync(string outputDirectory, int maxSandboxes, IReadOnlyDictionary<string, string> extraEnv,
         Progress progress, CancellationToken cancellationToken) =>
-        // Unique per run: two benches on one host (a smoke test beside a manual run) must not reap each other's containers.
-        StartAsync(outputDirectory, new NodeSpec($"bench-{System.Environment.ProcessId}", "node.log", maxSandboxes) { Environment = extraEnv }, progress, cancellationToken);
+        // Unique per node, not only per process: a node reaps its own name's containers at start, so two nodes of one name
+        // (two bench tests running side by side in one test process, or a smoke test beside a manual run) would kill each
+        // other's sandboxes.
+        StartAsync(outputDirectory, new NodeSpec($"bench-{System.Environment.ProcessId}-{Interlocked.Increment(ref _nodesStarted)}", "node.log", maxSandboxes) { Environment = extraEnv }, progress, cancellationToken);
 
     public static async Task<NodeProcess> StartAsync(string outputDirectory, NodeSpec spec, Progress progress, CancellationToken cancellationToken)
     {
