@@ -465,7 +465,7 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                 continue;
             }
 
-            var compiled = workload.Language is SoulBox.Languages.Go or SoulBox.Languages.Java;
+            var compiled = SoulBox.Languages.Compiles(workload.Language);
             var starts = options.Quick ? 2 : 5;
             var runs = compiled ? (options.Quick ? 2 : 5) : (options.Quick ? 5 : 30);
             var startup = new LatencyRecorder();

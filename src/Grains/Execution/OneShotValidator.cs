@@ -42,7 +42,7 @@ internal sealed class OneShotValidator(SandboxOptions options)
             _validate.MaxOutputBytes(limits.MaxOutputBytes));
         var memoryMb = _validate.MemoryMb(limits.MemoryMb);
         var program = new ProgramSpec(language, files, request.Args ?? [], request.Stdin is null ? null : Encoding.UTF8.GetBytes(request.Stdin));
-        var compiles = language is Languages.Go or Languages.Java;
+        var compiles = Languages.Compiles(language);
         return new OneShotRun(language, Languages.DefaultTemplate(language), program, programLimits, memoryMb, compiles);
     }
 
