@@ -1,0 +1,87 @@
+namespace SoulBox.Client.Tests;
+
+/// <summary>The same small programs in every language of the language images (scripts/setup.sh --languages all):
+/// an echo (stdin upper-cased, then the first argument), a compile error (compiled languages), an exit with status 3,
+/// an endless loop, unbounded allocation, and an endless stream of output.</summary>
+public sealed record LanguagePrograms(string Language, string Echo, string? CompileError, string CompileErrorText, string ExitThree, string Loop, string Allocate, string Flood)
+{
+    public static IReadOnlyList<LanguagePrograms> All { get; } =
+    [
+        new("c",
+            "#include <stdio.h>\n#include <ctype.h>\nint main(int argc, char **argv) { char s[64] = {0}; if (!fgets(s, sizeof s, stdin)) return 1; for (char *p = s; *p; p++) { if (*p == '\\n') *p = 0; else *p = toupper((unsigned char)*p); } printf(\"%s %s\\n\", s, argv[1]); return 0; }",
+            "int main(void) { return undefined_thing; }", "undeclared",
+            "#include <stdio.h>\n#include <stdlib.h>\nint main(void) { fprintf(stderr, \"bad\\n\"); exit(3); }",
+            "int main(void) { volatile int x = 0; for (;;) x++; }",
+            "#include <stdlib.h>\n#include <string.h>\nstatic char *volatile keep;\nint main(void) { for (;;) { char *p = malloc(16 << 20); memset(p, 1, 16 << 20); keep = p; } }",
+            "#include <stdio.h>\n#include <string.h>\nint main(void) { char s[1001]; memset(s, 'x', 1000); s[1000] = 0; for (;;) puts(s); }"),
+        new("cpp",
+            "#include <iostream>\n#include <string>\n#include <algorithm>\n#include <utility>\nint main(int argc, char** argv) { auto [a, b] = std::pair{1, 2}; std::string s; std::getline(std::cin, s); std::transform(s.begin(), s.end(), s.begin(), ::toupper); std::cout << s << \" \" << argv[a] << \"\\n\"; return b - 2; }",
+            "int main() { undefined_thing(); }", "not declared",
+            "#include <cstdlib>\nint main() { std::exit(3); }",
+            "int main() { volatile int x = 0; for (;;) x++; }",
+            "#include <vector>\n#include <cstring>\nstd::vector<char*> keep;\nint main() { for (;;) { char* p = new char[16 << 20]; std::memset(p, 1, 16 << 20); keep.push_back(p); } }",
+            "#include <iostream>\n#include <string>\nint main() { std::string s(1000, 'x'); for (;;) std::cout << s << '\\n'; }"),
+        new("fortran",
+            "program main\n  character(len=64) :: s, a\n  integer :: i\n  read(*, '(A)') s\n  call get_command_argument(1, a)\n  do i = 1, len_trim(s)\n    if (s(i:i) >= 'a' .and. s(i:i) <= 'z') s(i:i) = achar(iachar(s(i:i)) - 32)\n  end do\n  print '(A)', trim(s) // ' ' // trim(a)\nend program main\n",
+            "program main\n  call undefined_thing(\nend program main\n", "Error",
+            "program main\n  stop 3\nend program main\n",
+            "program main\n  integer, volatile :: i\n  i = 0\n  do\n    i = i + 1\n  end do\nend program main\n",
+            "program main\n  integer(8), allocatable :: a(:)\n  integer(8) :: n\n  n = 1\n  do\n    n = n * 2\n    if (allocated(a)) deallocate(a)\n    allocate(a(n * 1048576))\n    a = 1\n    print *, sum(a)\n  end do\nend program main\n",
+            "program main\n  do\n    print '(A)', repeat('x', 1000)\n  end do\nend program main\n"),
+        new("rust",
+            "use std::io::BufRead;\nfn main() { let mut s = String::new(); std::io::stdin().lock().read_line(&mut s).unwrap(); let a: Vec<String> = std::env::args().collect(); println!(\"{} {}\", s.trim().to_uppercase(), a[1]); }",
+            "fn main() { let x: i32 = \"s\"; }", "mismatched types",
+            "fn main() { eprintln!(\"bad\"); std::process::exit(3); }",
+            "fn main() { loop {} }",
+            "fn main() { let mut v: Vec<Vec<u8>> = Vec::new(); loop { v.push(vec![1u8; 16 << 20]); println!(\"{}\", v.len()); } }",
+            "fn main() { let s = \"x\".repeat(1000); loop { println!(\"{}\", s); } }"),
+        new("typescript",
+            "import * as fs from \"fs\";\nconst s: string = fs.readFileSync(0, \"utf8\");\nconsole.log(s.trim().toUpperCase() + \" \" + process.argv[2]);\n",
+            "const x: number = \"s\";\nconsole.log(x);\n", "TS2322",
+            "console.error(\"bad\");\nprocess.exit(3);\n",
+            "while (true) { }\n",
+            "const keep: Buffer[] = [];\nfor (;;) { keep.push(Buffer.alloc(16 << 20, 1)); }\n",
+            "const s = \"x\".repeat(1000);\nfor (;;) { process.stdout.write(s + \"\\n\"); }\n"),
+        new("ruby",
+            "puts \"#{STDIN.gets.strip.upcase} #{ARGV[0]}\"",
+            null, "",
+            "warn 'bad'\nexit 3",
+            "loop { }",
+            "a = []\nloop { a << ('x' * (16 << 20)) }",
+            "s = 'x' * 1000\nloop { puts s }"),
+        new("php",
+            "<?php echo strtoupper(trim(fgets(STDIN))) . \" \" . $argv[1] . \"\\n\";",
+            null, "",
+            "<?php fwrite(STDERR, \"bad\\n\"); exit(3);",
+            "<?php while (true) { }",
+            "<?php $a = []; while (true) { $a[] = str_repeat(\"x\", 16 << 20); }",
+            "<?php $s = str_repeat(\"x\", 1000); while (true) { echo $s, \"\\n\"; }"),
+        new("lua",
+            "print(io.read(\"l\"):upper() .. \" \" .. arg[1])",
+            null, "",
+            "io.stderr:write(\"bad\\n\")\nos.exit(3)",
+            "while true do end",
+            "local t = {}\nlocal i = 0\nwhile true do i = i + 1; t[i] = string.rep(\"x\", 16 << 20) .. i end",
+            "local s = string.rep(\"x\", 1000)\nwhile true do print(s) end"),
+        new("perl",
+            "my $s = <STDIN>; chomp $s; print uc($s) . \" $ARGV[0]\\n\";",
+            null, "",
+            "print STDERR \"bad\\n\"; exit 3;",
+            "1 while 1;",
+            "my @a; while (1) { push @a, \"x\" x (16 << 20); }",
+            "my $s = \"x\" x 1000; print \"$s\\n\" while 1;"),
+        new("scheme",
+            "(use-modules (ice-9 rdelim))\n(display (string-append (string-upcase (read-line)) \" \" (cadr (command-line))))\n(newline)\n",
+            null, "",
+            "(display \"bad\\n\" (current-error-port))\n(exit 3)\n",
+            "(let loop () (loop))\n",
+            "(use-modules (rnrs bytevectors))\n(let loop ((keep '())) (loop (cons (make-bytevector (* 16 1024 1024) 1) keep)))\n",
+            "(define s (make-string 1000 #\\x))\n(let loop () (display s) (newline) (loop))\n"),
+    ];
+
+    public static TheoryData<string> Languages() => new(All.Select(p => p.Language));
+
+    public static TheoryData<string> CompiledLanguages() => new(All.Where(p => p.CompileError is not null).Select(p => p.Language));
+
+    public static LanguagePrograms Of(string language) => All.Single(p => p.Language == language);
+}
