@@ -93,6 +93,37 @@ public sealed class LanguageTests(SoulBoxClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TheCompileStageHasItsOwnMemoryLimit_AndTheProgramRunsUnderTheRunLimit()
+    {
+        // <bits/stdc++.h> makes cc1plus need well over 48 MiB; the program then touches 200 MiB.
+        const string code = "#include <bits/stdc++.h>\nint main() { std::vector<char> v(200 << 20, 1); std::cout << int(v[12345]) << \"\\n\"; }";
+
+        var starved = await RunAsync("cpp", code, new ExecutionLimits { MemoryMb = 512, CompileMemoryMb = 48 });
+        var fed = await RunAsync("cpp", code, new ExecutionLimits { MemoryMb = 128, CompileMemoryMb = 1024, RunTimeoutMs = 20_000 });
+        var roomy = await RunAsync("cpp", code, new ExecutionLimits { MemoryMb = 512, CompileMemoryMb = 1024, RunTimeoutMs = 20_000 });
+
+        Assert.Equal(ExecutionStatus.MemoryLimit, starved.Status);
+        Assert.Equal(ExecutionStatus.MemoryLimit, starved.Compile?.Status);
+        Assert.Null(starved.Run);
+        Assert.Equal(ExecutionStatus.Ok, fed.Compile?.Status);
+        Assert.Equal(ExecutionStatus.MemoryLimit, fed.Status);
+        Assert.Equal("1\n", roomy.Stdout);
+    }
+
+    [Fact]
+    public async Task TheCompilersOutputHasItsOwnCap()
+    {
+        // Hundreds of errors: far more than 2,000 bytes of diagnostics, while the program's cap stays the default.
+        var code = string.Concat(Enumerable.Range(0, 300).Select(i => $"int f{i}(void) {{ return undefined{i}; }}\n")) + "int main(void) { return 0; }";
+
+        var result = await RunAsync("c", code, new ExecutionLimits { CompileMaxOutputBytes = 2000 });
+
+        Assert.Equal(ExecutionStatus.CompileError, result.Status);
+        Assert.True(result.Compile!.StderrTruncated);
+        Assert.True(result.Compile.Stderr.Length <= 2000);
+    }
+
+    [Fact]
     public async Task SandboxesOfTheLanguageTemplates_RunEachOfTheirLanguages()
     {
         foreach (var template in new[] { Templates.Scripting, Templates.Gcc })

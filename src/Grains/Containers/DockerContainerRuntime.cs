@@ -250,6 +250,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         TryDeleteDirectory(container.RunDirectory);
     }
 
+    public Task SetMemoryLimitAsync(ContainerHandle container, long bytes, CancellationToken cancellationToken) =>
+        _docker.Containers.UpdateContainerAsync(container.Id, new ContainerUpdateParameters { Memory = bytes, MemorySwap = bytes }, cancellationToken);
+
     public long ReadOomKillCount(ContainerHandle container) => ContainerCgroup.ReadOomKills(container.Id);
 
     public async Task<IReadOnlyList<TemplateInfo>> ListTemplatesAsync(CancellationToken cancellationToken)

@@ -89,7 +89,7 @@ public static class PistonApi
             stdin += "\n"; // As Piston does.
         }
 
-        var memory = body.RunMemoryLimit is > 0 ? (int?)Math.Max(1, (int)Math.Ceiling(body.RunMemoryLimit.Value / (1024.0 * 1024))) : null;
+        var memory = Mebibytes(body.RunMemoryLimit);
         var result = await grains.ExecuteAsync(new ExecuteRequest
         {
             Language = spec.Name,
@@ -101,6 +101,8 @@ public static class PistonApi
                 RunTimeoutMs = body.RunTimeout is > 0 ? (int)Math.Min(body.RunTimeout.Value, int.MaxValue) : null,
                 CompileTimeoutMs = body.CompileTimeout is > 0 ? (int)Math.Min(body.CompileTimeout.Value, int.MaxValue) : null,
                 MemoryMb = memory,
+                // Piston's compile_memory_limit: the compile stage's own limit (CompileMemory), -1 or absent the default.
+                CompileMemoryMb = Mebibytes(body.CompileMemoryLimit),
             },
         }, http.Tenant(), http.RequestAborted);
 
@@ -113,6 +115,9 @@ public static class PistonApi
             Compile = compile,
         });
     }
+
+    /// <summary>A Piston memory limit (bytes; -1 or absent: none given) in MiB, rounded up.</summary>
+    private static int? Mebibytes(long? bytes) => bytes is > 0 ? Math.Max(1, (int)Math.Min(int.MaxValue, (long)Math.Ceiling(bytes.Value / (1024.0 * 1024)))) : null;
 
     /// <summary>bookworm's bash (every image has it; its version is not read from each image).</summary>
     private const string ShellVersion = "5.2.15";
