@@ -34,6 +34,12 @@ public static class Languages
     public const string Perl = "perl";
     /// <summary>Scheme (GNU Guile).</summary>
     public const string Scheme = "scheme";
+    /// <summary>Pascal (Free Pascal), compiled then run.</summary>
+    public const string Pascal = "pascal";
+    /// <summary>OCaml (native code by ocamlopt), compiled then run.</summary>
+    public const string OCaml = "ocaml";
+    /// <summary>R (Rscript).</summary>
+    public const string R = "r";
 
     /// <summary>Where a compiled language's executable goes (relative to the run directory).</summary>
     private const string Binary = ".soulbox-main";
@@ -109,6 +115,11 @@ public static class Languages
         Interpreted(Php, Templates.Scripting, "main.php", ["php", "{entry}", "{args}"], ["php8"], ["php"]),
         Interpreted(Lua, Templates.Scripting, "main.lua", ["lua5.4", "{entry}", "{args}"], ["lua5.4"], ["lua"]),
         Interpreted(Perl, Templates.Scripting, "main.pl", ["perl", "{entry}", "{args}"], ["pl", "perl5"], ["perl", "pl"]),
+        // fpc and ocamlopt write their object files beside the source (the run directory); only the binary is kept.
+        // ocamlopt gets the entry alone: it wants modules in dependency order, which a file list does not say.
+        Native(Pascal, Templates.Pascal, "main.pas", ["fpc", "-O2", "-l-", "-v0ew", $"-o{{dir}}/{Binary}", "{entry}"], ["fpc", "pas", "freepascal"], ["pascal", "freepascal", "fpc", "pas"]),
+        Native(OCaml, Templates.OCaml, "main.ml", ["ocamlopt", "-o", $"{{dir}}/{Binary}", "{entry}"], ["ml", "ocamlopt"], ["ocaml", "ml"]),
+        Interpreted(R, Templates.R, "main.r", ["Rscript", "--vanilla", "{entry}", "{args}"], ["rscript"], ["r", "rscript"]),
         Interpreted(Scheme, Templates.Scripting, "main.scm", ["guile", "--no-auto-compile", "-s", "{entry}", "{args}"], ["scm", "guile"], ["scheme", "guile", "scm"]),
     ];
 

@@ -28,6 +28,13 @@ public static class Templates
     /// <summary>Small interpreters in one image: Ruby, PHP, Lua, Perl, Scheme (images/scripting). Built only on request.</summary>
     public const string Scripting = "scripting";
 
+    /// <summary>Pascal, Free Pascal (images/pascal, FROM images/gcc). Built only on request.</summary>
+    public const string Pascal = "pascal";
+    /// <summary>OCaml (images/ocaml, FROM images/gcc). Built only on request.</summary>
+    public const string OCaml = "ocaml";
+    /// <summary>R (images/r). Built only on request.</summary>
+    public const string R = "r";
+
     /// <summary>Home and default working directory of SoulBox's own templates.</summary>
     public const string SandboxHome = "/home/sandbox";
     /// <summary>The sandbox user of SoulBox's own templates.</summary>
@@ -42,7 +49,7 @@ public static class Templates
 
     /// <summary>Templates of further languages, built only on request (<c>scripts/setup.sh --languages all</c>), so
     /// a first start stays quick.</summary>
-    public static IReadOnlyList<string> Optional { get; } = [Gcc, Rust, TypeScript, Scripting];
+    public static IReadOnlyList<string> Optional { get; } = [Gcc, Rust, TypeScript, Scripting, Pascal, OCaml, R];
 
     /// <summary>Every template SoulBox builds.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Core, .. Optional];

@@ -162,6 +162,9 @@ public sealed class PistonTests(SiloFixture node)
     [InlineData("lua", "lua", "print('hi')")]
     [InlineData("perl", "pl", "print \"hi\\n\";")]
     [InlineData("scheme", "guile", "(display \"hi\")\n(newline)\n")]
+    [InlineData("pascal", "fpc", "program main;\nbegin\n  WriteLn('hi');\nend.\n")]
+    [InlineData("ocaml", "ml", "let () = print_endline \"hi\"\n")]
+    [InlineData("r", "rscript", "cat(\"hi\\n\")\n")]
     public async Task NewLanguages_AreListedWithAliasesAndVersion_AndRunThroughAnAlias(string language, string alias, string hello)
     {
         var runtimes = await (await node.TenantA.GetAsync("/api/v2/runtimes")).JsonAsync();
