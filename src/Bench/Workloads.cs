@@ -34,6 +34,9 @@ internal static class Workloads
         new(SoulBox.Languages.Php, Templates.Scripting, "<?php echo \"Hello World\\n\";", HelloOutput, ["php", "-r", "echo \"Hello World\\n\";"]) { Comment = "#" },
         new(SoulBox.Languages.Lua, Templates.Scripting, "print('Hello World')", HelloOutput, ["lua5.4", "-e", "print('Hello World')"]) { Comment = "--" },
         new(SoulBox.Languages.Perl, Templates.Scripting, "print \"Hello World\\n\";", HelloOutput, ["perl", "-e", "print \"Hello World\\n\";"]) { Comment = "#" },
+        Compiled(SoulBox.Languages.Pascal, Templates.Pascal, "program main;\nbegin\n  WriteLn('Hello World');\nend.\n", "main.pas", "fpc -O2 -l- -v0ew -o/tmp/b/m /tmp/b/main.pas"),
+        Compiled(SoulBox.Languages.OCaml, Templates.OCaml, "let () = print_endline \"Hello World\"\n", "main.ml", "ocamlopt -o /tmp/b/m /tmp/b/main.ml") with { Comment = "(*", CommentEnd = " *)" },
+        new(SoulBox.Languages.R, Templates.R, "cat('Hello World\\n')\n", HelloOutput, ["Rscript", "-e", "cat('Hello World\\n')"]) { Comment = "#" },
         new(SoulBox.Languages.Scheme, Templates.Scripting, "(display \"Hello World\")\n(newline)\n", HelloOutput, ["guile", "-c", "(display \"Hello World\") (newline)"]) { Comment = ";" },
     ];
 
@@ -51,4 +54,7 @@ internal sealed record LanguageWorkload(string Language, string Template, string
 {
     /// <summary>How a line comment starts (the one-shot runs append a comment with a nonce to defeat the compile cache).</summary>
     public string Comment { get; init; } = "//";
+
+    /// <summary>What closes that comment, for languages with only block comments (OCaml's <c>*)</c>).</summary>
+    public string CommentEnd { get; init; } = "";
 }

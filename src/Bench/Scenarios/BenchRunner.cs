@@ -556,14 +556,14 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
         var missCompile = new LatencyRecorder();
         var hitRun = new LatencyRecorder();
         var hitsReported = 0;
-        var repeated = workload.Code + $"\n{workload.Comment} bench {Guid.NewGuid():N}\n";
+        var repeated = workload.Code + $"\n{workload.Comment} bench {Guid.NewGuid():N}{workload.CommentEnd}\n";
         await using (progress.Ticker($"one-shot {workload.Language}", () => $"{miss.Samples.Count} misses, {hit.Samples.Count} hits"))
         {
             for (var i = -1; i < runs * 2; i++)
             {
                 // -1: the first run of the repeated source (a miss that stores the build), not measured.
                 var isHit = i >= runs || i == -1;
-                var code = isHit ? repeated : workload.Code + $"\n{workload.Comment} bench {Guid.NewGuid():N}\n";
+                var code = isHit ? repeated : workload.Code + $"\n{workload.Comment} bench {Guid.NewGuid():N}{workload.CommentEnd}\n";
                 try
                 {
                     var started = Stopwatch.GetTimestamp();
