@@ -9,7 +9,7 @@
 #   --images    build only these runtime images (code-interpreter is built FROM soulbox/base:
 #               base is added before it when missing from the list; likewise rust FROM gcc, typescript FROM node)
 #   --languages also build the images of these languages (all: every language image - gcc, rust, typescript,
-#               scripting, pascal, ocaml, r); by default only the core images are built, so a first start stays quick.
+#               scripting, pascal, ocaml, r, haskell); by default only the core images are built, so a first start stays quick.
 #               A language's image is the one whose Dockerfile declares soulbox.version-command.<language>.
 #   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
 #               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted);
@@ -35,9 +35,9 @@ cd "$REPO_ROOT"
 # Parents first: code-interpreter is built FROM soulbox/base.
 ALL_IMAGES=(python node go java base code-interpreter)
 # Images of further languages (C, C++, Fortran, Rust, TypeScript, Ruby, PHP, Lua, Perl, Scheme, Pascal, OCaml,
-# R), built only with
+# R, Haskell), built only with
 # --languages or --images: they take minutes and a few hundred MB each (README, "Languages").
-LANGUAGE_IMAGES=(gcc rust typescript scripting pascal ocaml r)
+LANGUAGE_IMAGES=(gcc rust typescript scripting pascal ocaml r haskell)
 BASE_IMAGE="debian:bookworm-slim"
 T0=${EPOCHREALTIME/,/.}
 

@@ -38,6 +38,8 @@ public static class Languages
     public const string Pascal = "pascal";
     /// <summary>OCaml (native code by ocamlopt), compiled then run.</summary>
     public const string OCaml = "ocaml";
+    /// <summary>Haskell (GHC), compiled then run.</summary>
+    public const string Haskell = "haskell";
     /// <summary>R (Rscript).</summary>
     public const string R = "r";
 
@@ -119,6 +121,8 @@ public static class Languages
         // ocamlopt gets the entry alone: it wants modules in dependency order, which a file list does not say.
         Native(Pascal, Templates.Pascal, "main.pas", ["fpc", "-O2", "-l-", "-v0ew", $"-o{{dir}}/{Binary}", "{entry}"], ["fpc", "pas", "freepascal"], ["pascal", "freepascal", "fpc", "pas"]),
         Native(OCaml, Templates.OCaml, "main.ml", ["ocamlopt", "-o", $"{{dir}}/{Binary}", "{entry}"], ["ml", "ocamlopt"], ["ocaml", "ml"]),
+        // GHC's interface and object files go to their own directory of the run, not beside the sources.
+        Native(Haskell, Templates.Haskell, "main.hs", ["ghc", "-O2", "-v0", "-outputdir", "{dir}/.soulbox-ghc", "-o", $"{{dir}}/{Binary}", "{sources}"], ["hs", "ghc"], ["haskell", "hs"]),
         Interpreted(R, Templates.R, "main.r", ["Rscript", "--vanilla", "{entry}", "{args}"], ["rscript"], ["r", "rscript"]),
         Interpreted(Scheme, Templates.Scripting, "main.scm", ["guile", "--no-auto-compile", "-s", "{entry}", "{args}"], ["scm", "guile"], ["scheme", "guile", "scm"]),
     ];

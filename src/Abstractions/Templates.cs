@@ -32,6 +32,8 @@ public static class Templates
     public const string Pascal = "pascal";
     /// <summary>OCaml (images/ocaml, FROM images/gcc). Built only on request.</summary>
     public const string OCaml = "ocaml";
+    /// <summary>Haskell, GHC (images/haskell, FROM images/gcc; about 1.2 GB). Built only on request.</summary>
+    public const string Haskell = "haskell";
     /// <summary>R (images/r). Built only on request.</summary>
     public const string R = "r";
 
@@ -49,7 +51,7 @@ public static class Templates
 
     /// <summary>Templates of further languages, built only on request (<c>scripts/setup.sh --languages all</c>), so
     /// a first start stays quick.</summary>
-    public static IReadOnlyList<string> Optional { get; } = [Gcc, Rust, TypeScript, Scripting, Pascal, OCaml, R];
+    public static IReadOnlyList<string> Optional { get; } = [Gcc, Rust, TypeScript, Scripting, Pascal, OCaml, R, Haskell];
 
     /// <summary>Every template SoulBox builds.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Core, .. Optional];

@@ -36,6 +36,7 @@ internal static class Workloads
         new(SoulBox.Languages.Perl, Templates.Scripting, "print \"Hello World\\n\";", HelloOutput, ["perl", "-e", "print \"Hello World\\n\";"]) { Comment = "#" },
         Compiled(SoulBox.Languages.Pascal, Templates.Pascal, "program main;\nbegin\n  WriteLn('Hello World');\nend.\n", "main.pas", "fpc -O2 -l- -v0ew -o/tmp/b/m /tmp/b/main.pas"),
         Compiled(SoulBox.Languages.OCaml, Templates.OCaml, "let () = print_endline \"Hello World\"\n", "main.ml", "ocamlopt -o /tmp/b/m /tmp/b/main.ml") with { Comment = "(*", CommentEnd = " *)" },
+        Compiled(SoulBox.Languages.Haskell, Templates.Haskell, "main :: IO ()\nmain = putStrLn \"Hello World\"\n", "main.hs", "ghc -O2 -v0 -outputdir /tmp/b/o -o /tmp/b/m /tmp/b/main.hs") with { Comment = "--" },
         new(SoulBox.Languages.R, Templates.R, "cat('Hello World\\n')\n", HelloOutput, ["Rscript", "-e", "cat('Hello World\\n')"]) { Comment = "#" },
         new(SoulBox.Languages.Scheme, Templates.Scripting, "(display \"Hello World\")\n(newline)\n", HelloOutput, ["guile", "-c", "(display \"Hello World\") (newline)"]) { Comment = ";" },
     ];

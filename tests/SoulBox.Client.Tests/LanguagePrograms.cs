@@ -98,6 +98,13 @@ public sealed record LanguagePrograms(string Language, string Echo, string? Comp
             "repeat {}\n",
             "keep <- list()\ni <- 0\nrepeat { i <- i + 1; keep[[i]] <- rep(1, 2e6) }\n",
             "s <- strrep(\"x\", 1000)\nrepeat cat(s, \"\\n\", sep = \"\")\n"),
+        new("haskell",
+            "import Data.Char (toUpper)\nimport System.Environment (getArgs)\nmain :: IO ()\nmain = do\n  s <- getLine\n  (a : _) <- getArgs\n  putStrLn (map toUpper s ++ \" \" ++ a)\n",
+            "main :: IO ()\nmain = putStrLn (1 :: Int)\n", "Couldn't match",
+            "import System.Exit\nimport System.IO\nmain :: IO ()\nmain = hPutStrLn stderr \"bad\" >> exitWith (ExitFailure 3)\n",
+            "loop :: Int -> Int\nloop n = loop (n + 1)\nmain :: IO ()\nmain = print (loop 0)\n",
+            "import Data.IORef\nimport qualified Data.ByteString.Char8 as B\n\ngrab :: IORef [B.ByteString] -> Int -> IO ()\ngrab r i = do\n  let b = B.replicate (16 * 1024 * 1024) (toEnum (i `mod` 90 + 32))\n  b `seq` modifyIORef' r (b :)\n  grab r (i + 1)\n\nmain :: IO ()\nmain = do\n  r <- newIORef []\n  grab r 0\n",
+            "main :: IO ()\nmain = mapM_ putStrLn (repeat (replicate 1000 'x'))\n"),
     ];
 
     public static TheoryData<string> Languages() => new(All.Select(p => p.Language));

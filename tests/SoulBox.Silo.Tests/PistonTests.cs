@@ -165,6 +165,7 @@ public sealed class PistonTests(SiloFixture node)
     [InlineData("pascal", "fpc", "program main;\nbegin\n  WriteLn('hi');\nend.\n")]
     [InlineData("ocaml", "ml", "let () = print_endline \"hi\"\n")]
     [InlineData("r", "rscript", "cat(\"hi\\n\")\n")]
+    [InlineData("haskell", "hs", "main :: IO ()\nmain = putStrLn \"hi\"\n")]
     public async Task NewLanguages_AreListedWithAliasesAndVersion_AndRunThroughAnAlias(string language, string alias, string hello)
     {
         var runtimes = await (await node.TenantA.GetAsync("/api/v2/runtimes")).JsonAsync();
