@@ -37,7 +37,10 @@ ALL_IMAGES=(python node go java base code-interpreter)
 # Images of further languages (C, C++, Fortran, Rust, TypeScript, Ruby, PHP, Lua, Perl, Scheme, Pascal, OCaml,
 # R, Haskell), built only with
 # --languages or --images: they take minutes and a few hundred MB each (README, "Languages").
-LANGUAGE_IMAGES=(gcc rust typescript scripting pascal ocaml r haskell)
+# Every images/<name> that declares a soulbox.version-command.<language> label is a language image (gcc first: the
+# parent of several; setup orders parents before children anyway).
+mapfile -t LANGUAGE_IMAGES < <(grep -l '^LABEL soulbox\.template=' images/*/Dockerfile | xargs grep -l 'soulbox\.version-command\.' \
+    | sed 's|images/\([^/]*\)/Dockerfile|\1|' | sort)
 BASE_IMAGE="debian:bookworm-slim"
 T0=${EPOCHREALTIME/,/.}
 

@@ -50,8 +50,9 @@ public static class Templates
     public static IReadOnlyList<string> Core { get; } = [Python, Node, Go, Java, Base, CodeInterpreter];
 
     /// <summary>Templates of further languages, built only on request (<c>scripts/setup.sh --languages all</c>), so
-    /// a first start stays quick.</summary>
-    public static IReadOnlyList<string> Optional { get; } = [Gcc, Rust, TypeScript, Scripting, Pascal, OCaml, R, Haskell];
+    /// a first start stays quick: every template of <see cref="Languages.Table"/> that is not a core one.</summary>
+    public static IReadOnlyList<string> Optional { get; } =
+        [.. Languages.Table.Select(l => l.Template).Where(t => !Core.Contains(t)).Distinct()];
 
     /// <summary>Every template SoulBox builds.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Core, .. Optional];
