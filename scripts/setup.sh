@@ -4,9 +4,13 @@
 # Idempotent: every step first checks whether its result already exists and is
 # current, so a second run on a prepared machine takes a few seconds.
 #
-# Usage: scripts/setup.sh [--images python,node,go,java,base,code-interpreter] [--runtimes runsc[,crun]]
+# Usage: scripts/setup.sh [--images python,node,go,java,base,code-interpreter] [--languages all|c,rust,...]
+#                         [--runtimes runsc[,crun]]
 #   --images    build only these runtime images (code-interpreter is built FROM soulbox/base:
-#               base is added before it when missing from the list)
+#               base is added before it when missing from the list; likewise rust FROM gcc, typescript FROM node)
+#   --languages also build the images of these languages (all: every language image - gcc, rust, typescript,
+#               scripting, pascal, ocaml, r, haskell); by default only the core images are built, so a first start stays quick.
+#               A language's image is the one whose Dockerfile declares soulbox.version-command.<language>.
 #   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
 #               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted);
 #               use with SoulBox:Docker:OciRuntime=runsc. Sandboxes run under runc otherwise
@@ -30,6 +34,13 @@ cd "$REPO_ROOT"
 
 # Parents first: code-interpreter is built FROM soulbox/base.
 ALL_IMAGES=(python node go java base code-interpreter)
+# Images of further languages (C, C++, Fortran, Rust, TypeScript, Ruby, PHP, Lua, Perl, Scheme, Pascal, OCaml,
+# R, Haskell), built only with
+# --languages or --images: they take minutes and a few hundred MB each (README, "Languages").
+# Every images/<name> that declares a soulbox.version-command.<language> label is a language image (gcc first: the
+# parent of several; setup orders parents before children anyway).
+mapfile -t LANGUAGE_IMAGES < <(grep -l '^LABEL soulbox\.template=' images/*/Dockerfile | xargs grep -l 'soulbox\.version-command\.' \
+    | sed 's|images/\([^/]*\)/Dockerfile|\1|' | sort)
 BASE_IMAGE="debian:bookworm-slim"
 T0=${EPOCHREALTIME/,/.}
 
@@ -46,6 +57,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # ---------------------------------------------------------------- arguments
 IMAGES=("${ALL_IMAGES[@]}")
+LANGUAGES=""
 RUNTIMES=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -55,10 +67,35 @@ while [ $# -gt 0 ]; do
         --runtimes) [ $# -ge 2 ] || die "--runtimes needs a value, e.g. --runtimes runsc"
                     RUNTIMES="$2"; shift 2 ;;
         --runtimes=*) RUNTIMES="${1#--runtimes=}"; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        --languages) [ $# -ge 2 ] || die "--languages needs a value, e.g. --languages all or --languages c,rust"
+                     LANGUAGES="$2"; shift 2 ;;
+        --languages=*) LANGUAGES="${1#--languages=}"; shift ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
+# The image that holds a language: the one of LANGUAGE_IMAGES whose Dockerfile declares its version command.
+language_image() {
+    local img
+    for img in "${LANGUAGE_IMAGES[@]}"; do
+        if grep -q "soulbox\.version-command\.$1=" "images/$img/Dockerfile"; then echo "$img"; return 0; fi
+    done
+    return 1
+}
+if [ -n "$LANGUAGES" ]; then
+    # --languages adds to the core images, or to the --images list when one was given.
+    if [ "$LANGUAGES" = "all" ]; then
+        IMAGES+=("${LANGUAGE_IMAGES[@]}")
+    else
+        IFS=',' read -r -a wanted <<<"$LANGUAGES"
+        for lang in "${wanted[@]}"; do
+            img="$(language_image "$lang")" || die "no image for language '$lang' (languages with an image of their own:" \
+                "$(grep -ho 'soulbox\.version-command\.[a-z0-9]*' $(printf 'images/%s/Dockerfile ' "${LANGUAGE_IMAGES[@]}") | sed 's/.*\.//' | sort -u | tr '\n' ' ')" \
+                "- the core languages python, javascript, go, java, bash are in the default images)"
+            [[ " ${IMAGES[*]} " == *" $img "* ]] || IMAGES+=("$img")
+        done
+    fi
+fi
 for img in "${IMAGES[@]}"; do
     [ -f "images/$img/Dockerfile" ] || die "unknown image '$img' (no images/$img/Dockerfile)"
 done
@@ -437,8 +474,22 @@ version_cmd() {
     esac
 }
 
-log "e. runtime images (builder: $BUILDER_NAME)"
+# Version labels of an image that declares soulbox.version-command.<language> labels (the language images): runs
+# each command in the built image and prints "--label soulbox.version.<language>=<version>" arguments, one a line.
+language_version_labels() {
+    local tag="$1" key cmd version
+    docker image inspect -f '{{range $k, $v := .Config.Labels}}{{println $k}}{{end}}' "$tag" \
+        | sed -n 's/^soulbox\.version-command\.//p' | while read -r key; do
+        cmd="$(docker image inspect -f "{{index .Config.Labels \"soulbox.version-command.$key\"}}" "$tag")"
+        version="$(docker run --rm --network none "$tag" sh -c "$cmd" 2>&1 | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1 || true)"
+        printf -- '--label\nsoulbox.version.%s=%s\n' "$key" "${version:-unknown}"
+    done
+}
+
+log "e. runtime images (builder: $BUILDER_NAME): ${IMAGES[*]}"
+count=0
 for name in "${IMAGES[@]}"; do
+    count=$((count + 1))
     tag="soulbox/$name:latest"
     want="$(context_hash "$name")"
     have="$(docker image inspect -f '{{index .Config.Labels "soulbox.dockerfile-hash"}}' "$tag" 2>/dev/null || true)"
@@ -446,17 +497,25 @@ for name in "${IMAGES[@]}"; do
         log "e. $tag up to date ($(docker image inspect -f '{{index .Config.Labels "soulbox.version"}}' "$tag"))"
         continue
     fi
-    log "e. building $tag (${have:+hash changed}${have:-missing})"
+    log "e. [$count/${#IMAGES[@]}] building $tag ($([ -n "$have" ] && echo "hash changed" || echo missing))"
     old_id="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
     "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" -t "$tag" "images/$name"
     first_id="$(docker image inspect -f '{{.Id}}' "$tag")"
     # Version comes from the built image itself; a second build (all layers
     # cached, only the final LABEL changes) records it as soulbox.version.
-    version="$(docker run --rm --network none "$tag" sh -c "$(version_cmd "$name")" 2>&1 \
-               | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1 || true)"
+    # An image of several languages records each one's version (soulbox.version.<language>); its own version
+    # is its default language's (soulbox.language).
+    mapfile -t language_labels < <(language_version_labels "$tag")
+    default_language="$(docker image inspect -f '{{index .Config.Labels "soulbox.language"}}' "$tag")"
+    if [ ${#language_labels[@]} -gt 0 ]; then
+        version="$(printf '%s\n' "${language_labels[@]}" | sed -n "s/^soulbox\.version\.$default_language=//p" | head -n1)"
+    else
+        version="$(docker run --rm --network none "$tag" sh -c "$(version_cmd "$name")" 2>&1 \
+                   | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1 || true)"
+    fi
     version="${version:-unknown}"
-    log "e. $tag: version $version; recording label"
-    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
+    log "e. $tag: version $version${language_labels[*]:+; languages: $(printf '%s\n' "${language_labels[@]}" | sed -n 's/^soulbox\.version\.//p' | tr '\n' ' ')}; recording labels"
+    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" "${language_labels[@]}" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
     # Drop the intermediate image that carried soulbox.version=unknown.
     if [ "$(docker image inspect -f '{{.Id}}' "$tag")" != "$first_id" ]; then
         docker image rm "$first_id" >/dev/null 2>&1 || true

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs the whole SoulBox test suite:
-#   1. scripts/setup.sh   (host packages, Docker daemon, base + runtime images, agent)
+#   1. scripts/setup.sh --languages all  (host packages, Docker daemon, base + runtime images including every
+#      language image, so the per-language tests cover them; agent)
 #   2. scripts/e2b-sdks.sh (E2B's JavaScript SDKs from npm, pinned, once, into artifacts/e2b-sdks: the
 #      end-to-end tests in tests/SoulBox.E2b.Tests drive them under node)
 #   3. a throwaway Redis on 127.0.0.1:6399 for the Redis-clustering tests
@@ -17,8 +18,8 @@ cd "$REPO_ROOT"
 
 step() { printf '\n==== [test] %s\n' "$*"; }
 
-step "1/4 setup (scripts/setup.sh)"
-scripts/setup.sh
+step "1/4 setup (scripts/setup.sh --languages all)"
+scripts/setup.sh --languages all
 
 step "2/4 E2B SDKs (scripts/e2b-sdks.sh)"
 # Not fatal here: without node >= 20.18.1 or the npm registry only tests/SoulBox.E2b.Tests can fail (its fixture

@@ -117,7 +117,10 @@ internal sealed class BenchOptions
                     options.BaselineIterations = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
                     break;
                 case "--languages":
-                    options.Languages = [.. Value().Split(',').Select(l => SoulBox.Languages.Normalize(l) ?? throw new ArgumentException($"unknown language '{l}'"))];
+                    var languages = Value();
+                    options.Languages = languages == "all"
+                        ? [.. Workloads.Languages.Select(l => l.Language)]
+                        : [.. languages.Split(',').Select(l => SoulBox.Languages.Normalize(l) ?? throw new ArgumentException($"unknown language '{l}'"))];
                     break;
                 case "--no-baselines":
                     options.Baselines = false;

@@ -36,6 +36,43 @@ public sealed class LanguagePlanTests
         Assert.Equal([".soulbox-classes"], plan.CompileOutputs);
     }
 
+    [Fact]
+    public void Cpp_CompilesEveryCppFileWithCpp17AndO2ByDefault()
+    {
+        var plan = LanguagePlan.For(Languages.Cpp, "/w", "main.cpp", ["main.cpp", "util.cpp", "util.h"], ["x"]);
+
+        Assert.Equal(["g++", "-std=c++17", "-O2", "-pipe", "-o", "/w/.soulbox-main", "/w/main.cpp", "/w/util.cpp"], plan.CompileArgv!);
+        Assert.Equal(["/w/.soulbox-main", "x"], plan.RunArgv);
+        Assert.Equal([".soulbox-main"], plan.CompileOutputs);
+    }
+
+    [Fact]
+    public void CppVariant_ChoosesItsStandard()
+    {
+        var plan = LanguagePlan.For(Languages.Normalize("c++20")!, "/w", "main.cpp", ["main.cpp"], []);
+
+        Assert.Equal("cpp20", plan.Language);
+        Assert.Equal("-std=c++20", plan.CompileArgv![1]);
+    }
+
+    [Fact]
+    public void TypeScript_CompilesToJavaScriptThatNodeRuns_KeepingTheEntrysSubdirectory()
+    {
+        var plan = LanguagePlan.For(Languages.TypeScript, "/w", "src/main.ts", ["src/main.ts", "src/lib.ts"], ["a"]);
+
+        Assert.Equal("tsc", plan.CompileArgv![0]);
+        Assert.Equal(["/w/src/main.ts", "/w/src/lib.ts"], plan.CompileArgv[^2..]);
+        Assert.Equal(["node", "/w/.soulbox-js/src/main.js", "a"], plan.RunArgv);
+    }
+
+    [Fact]
+    public void AnArgumentThatLooksLikeAPlaceholderIsPassedAsIs()
+    {
+        var plan = LanguagePlan.For(Languages.Ruby, "/w", "main.rb", ["main.rb"], ["{dir}", "{args}"]);
+
+        Assert.Equal(["ruby", "/w/main.rb", "{dir}", "{args}"], plan.RunArgv);
+    }
+
     [Theory]
     [InlineData("public class Hello { }", "Hello")]
     [InlineData("import x;\npublic final class Solution {\n}", "Solution")]

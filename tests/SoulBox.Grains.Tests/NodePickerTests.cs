@@ -26,6 +26,16 @@ public sealed class NodePickerTests
     }
 
     [Fact]
+    public void ALanguageImageNoNodeHas_IsRefusedWithTheSetupCommandThatBuildsIt()
+    {
+        NodeLoad[] loads = [new() { Node = "a", MaxSandboxes = 100, Templates = [Templates.Python, Templates.Node] }];
+
+        var error = Assert.Throws<NoCapacityException>(() => NodePicker.Candidates(loads, Languages.DefaultTemplate(Languages.Rust), forSandbox: false, []));
+
+        Assert.Equal("No worker node has the 'rust' image; run scripts/setup.sh --images rust on a worker.", error.Message);
+    }
+
+    [Fact]
     public void AWarmContainer_BreaksATie()
     {
         NodeLoad[] loads =

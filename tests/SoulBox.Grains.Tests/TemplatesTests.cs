@@ -7,6 +7,9 @@ public sealed class TemplatesTests
     [InlineData(Templates.Node, "sandbox", "/home/sandbox")]
     [InlineData(Templates.Go, "sandbox", "/home/sandbox")]
     [InlineData(Templates.Java, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.Gcc, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.Scripting, "sandbox", "/home/sandbox")]
+    [InlineData(Templates.R, "sandbox", "/home/sandbox")]
     [InlineData(Templates.Base, "user", "/home/user")]
     [InlineData(Templates.CodeInterpreter, "user", "/home/user")]
     public void EachTemplate_HasItsUserAndHome(string template, string user, string home)
@@ -31,5 +34,13 @@ public sealed class TemplatesTests
         Assert.False(Templates.Supports(Templates.Python, Languages.JavaScript));
         Assert.Equal([Languages.JavaScript], Templates.LanguagesOf(Templates.Node));
         Assert.Contains(Templates.CodeInterpreter, Templates.All);
+    }
+
+    [Fact]
+    public void StartBuildsOnlyTheCoreTemplates_TheLanguageTemplatesAreOnRequest()
+    {
+        Assert.Equal([Templates.Python, Templates.Node, Templates.Go, Templates.Java, Templates.Base, Templates.CodeInterpreter], Templates.Core);
+        Assert.Equal(Templates.Core.Count + Templates.Optional.Count, Templates.All.Count);
+        Assert.All(Languages.Table, l => Assert.Contains(l.Template, Templates.All));
     }
 }

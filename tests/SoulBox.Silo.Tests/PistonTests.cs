@@ -148,4 +148,48 @@ public sealed class PistonTests(SiloFixture node)
         var missing = await (await ExecuteAsync(new { language = "python", files = new[] { new { content = "x" } } })).JsonAsync(HttpStatusCode.BadRequest);
         Assert.Equal("version is required as a string", missing.GetProperty("message").GetString());
     }
+
+    /// <summary>Each language of the language images: listed with Piston's name, its aliases and the version read from
+    /// its toolchain at setup; a hello world through one of its aliases at exactly that version.</summary>
+    [Theory]
+    [InlineData("c", "gcc", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }")]
+    [InlineData("c++", "cpp", "#include <iostream>\nint main() { std::cout << \"hi\\n\"; }")]
+    [InlineData("fortran", "f90", "program main\n  print '(A)', 'hi'\nend program main\n")]
+    [InlineData("rust", "rs", "fn main() { println!(\"hi\"); }")]
+    [InlineData("typescript", "ts", "const s: string = \"hi\";\nconsole.log(s);\n")]
+    [InlineData("ruby", "rb", "puts 'hi'")]
+    [InlineData("php", "php", "<?php echo \"hi\\n\";")]
+    [InlineData("lua", "lua", "print('hi')")]
+    [InlineData("perl", "pl", "print \"hi\\n\";")]
+    [InlineData("scheme", "guile", "(display \"hi\")\n(newline)\n")]
+    [InlineData("pascal", "fpc", "program main;\nbegin\n  WriteLn('hi');\nend.\n")]
+    [InlineData("ocaml", "ml", "let () = print_endline \"hi\"\n")]
+    [InlineData("r", "rscript", "cat(\"hi\\n\")\n")]
+    [InlineData("haskell", "hs", "main :: IO ()\nmain = putStrLn \"hi\"\n")]
+    public async Task NewLanguages_AreListedWithAliasesAndVersion_AndRunThroughAnAlias(string language, string alias, string hello)
+    {
+        var runtimes = await (await node.TenantA.GetAsync("/api/v2/runtimes")).JsonAsync();
+        var runtime = runtimes.EnumerateArray().Single(r => r.GetProperty("language").GetString() == language);
+        Assert.Contains(alias, runtime.GetProperty("aliases").EnumerateArray().Select(a => a.GetString()));
+        var version = runtime.GetProperty("version").GetString()!;
+        Assert.Matches(@"^[0-9]+(\.[0-9]+)+$", version);
+
+        var result = await (await ExecuteAsync(new { language = alias, version, files = new[] { new { content = hello } } })).JsonAsync();
+        Assert.Equal(language, result.GetProperty("language").GetString());
+        Assert.Equal(version, result.GetProperty("version").GetString());
+        Assert.Equal("hi\n", result.GetProperty("run").GetProperty("stdout").GetString());
+        Assert.Equal(0, result.GetProperty("run").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task Execute_CCompileErrorIsReportedInTheCompileStage_AndAVersionGccDoesNotHaveIsUnknown()
+    {
+        var result = await (await ExecuteAsync(new { language = "c", version = "*", files = new[] { new { name = "prog.c", content = "int main(void) { return nope; }" } } })).JsonAsync();
+        var compile = result.GetProperty("compile");
+        Assert.Equal(1, compile.GetProperty("code").GetInt32());
+        Assert.Contains("nope", compile.GetProperty("stderr").GetString());
+
+        var error = await (await ExecuteAsync(new { language = "gcc", version = "1.0", files = new[] { new { content = "int main(void) { return 0; }" } } })).JsonAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("gcc-1.0 runtime is unknown", error.GetProperty("message").GetString());
+    }
 }

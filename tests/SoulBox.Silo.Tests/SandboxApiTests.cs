@@ -18,6 +18,19 @@ public sealed class SandboxApiTests(SiloFixture node)
     }
 
     [Fact]
+    public async Task Templates_AnImageOfSeveralLanguages_ListsEachWithItsOwnVersion()
+    {
+        var templates = await (await A.GetAsync("/v1/templates")).JsonAsync();
+        var scripting = templates.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "scripting");
+        Assert.Equal(["ruby", "php", "lua", "perl", "scheme"], scripting.GetProperty("languages").EnumerateArray().Select(l => l.GetString()));
+        var versions = scripting.GetProperty("languageVersions");
+        Assert.StartsWith("3.", versions.GetProperty("ruby").GetString());
+        Assert.StartsWith("8.", versions.GetProperty("php").GetString());
+        Assert.StartsWith("5.4", versions.GetProperty("lua").GetString());
+        Assert.Equal(versions.GetProperty("ruby").GetString(), scripting.GetProperty("version").GetString());
+    }
+
+    [Fact]
     public async Task Sandbox_CreateGetListExtendDelete()
     {
         using var created = await A.PostJsonAsync("/v1/sandboxes", new { template = "python", timeoutSeconds = 120, metadata = new { suite = "lifecycle" } });

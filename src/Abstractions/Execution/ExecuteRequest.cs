@@ -42,4 +42,12 @@ public sealed record ExecutionLimits
     [Id(2)] public int? MemoryMb { get; init; }
     /// <summary>Per-stream output cap in bytes.</summary>
     [Id(3)] public long? MaxOutputBytes { get; init; }
+    /// <summary>Memory limit of the compile stage in MiB (compiled languages), apart from the run's: the executor's
+    /// memory limit is set to it while the compiler runs and back to <see cref="MemoryMb"/> before the program starts.
+    /// Default: the larger of <see cref="MemoryMb"/> and the node's DefaultCompileMemoryMb (512), so a small judge
+    /// limit on the program does not starve the compiler.</summary>
+    [Id(4)] public int? CompileMemoryMb { get; init; }
+    /// <summary>Per-stream cap of the compiler's output in bytes, apart from the program's; default the node's
+    /// DefaultMaxOutputBytes.</summary>
+    [Id(5)] public long? CompileMaxOutputBytes { get; init; }
 }

@@ -18,4 +18,11 @@ public sealed record TemplateInfo
     [Id(5)] public string User { get; init; } = "";
     /// <summary>The sandbox user's home, its default working directory (/home/sandbox; /home/user in the E2B-style templates).</summary>
     [Id(6)] public string Home { get; init; } = "";
+    /// <summary>The version of each language the image runs, read from its toolchain at setup (labels
+    /// <c>soulbox.version.&lt;language&gt;</c>); empty for an image that runs one language (see <see cref="Version"/>).</summary>
+    [Id(7)] public Dictionary<string, string> LanguageVersions { get; init; } = [];
+
+    /// <summary>The installed version of <paramref name="language"/>: its own label, else the image's version.</summary>
+    public string VersionOf(string language) =>
+        LanguageVersions.TryGetValue(language, out var version) && version.Length > 0 ? version : Version;
 }

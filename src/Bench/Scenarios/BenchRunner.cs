@@ -465,7 +465,7 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                 continue;
             }
 
-            var compiled = workload.Language is SoulBox.Languages.Go or SoulBox.Languages.Java;
+            var compiled = SoulBox.Languages.Compiles(workload.Language);
             var starts = options.Quick ? 2 : 5;
             var runs = compiled ? (options.Quick ? 2 : 5) : (options.Quick ? 5 : 30);
             var startup = new LatencyRecorder();
@@ -521,7 +521,8 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
                 }
             }
 
-            var oneShot = compiled ? await OneShotCompiledAsync(driver, workload, runs, cancellationToken) : null;
+            // Interpreted languages too: their "miss" and "hit" rows are the same one-shot run (no compile to cache).
+            var oneShot = await OneShotCompiledAsync(driver, workload, runs, cancellationToken);
             LatencyStats? dockerRun = null, dockerExec = null;
             double? dockerMemory = null;
             if (options.Baselines)
@@ -555,14 +556,14 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
         var missCompile = new LatencyRecorder();
         var hitRun = new LatencyRecorder();
         var hitsReported = 0;
-        var repeated = workload.Code + $"\n// bench {Guid.NewGuid():N}\n";
+        var repeated = workload.Code + $"\n{workload.Comment} bench {Guid.NewGuid():N}{workload.CommentEnd}\n";
         await using (progress.Ticker($"one-shot {workload.Language}", () => $"{miss.Samples.Count} misses, {hit.Samples.Count} hits"))
         {
             for (var i = -1; i < runs * 2; i++)
             {
                 // -1: the first run of the repeated source (a miss that stores the build), not measured.
                 var isHit = i >= runs || i == -1;
-                var code = isHit ? repeated : workload.Code + $"\n// bench {Guid.NewGuid():N}\n";
+                var code = isHit ? repeated : workload.Code + $"\n{workload.Comment} bench {Guid.NewGuid():N}{workload.CommentEnd}\n";
                 try
                 {
                     var started = Stopwatch.GetTimestamp();

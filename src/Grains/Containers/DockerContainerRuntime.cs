@@ -19,6 +19,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     public const string NodeLabel = "soulbox.node";
     public const string SandboxLabel = "soulbox.sandbox";
     public const string TemplateLabel = "soulbox.template";
+
+    /// <summary>Prefix of the labels scripts/setup.sh records each language's version in (images that run several).</summary>
+    public const string LanguageVersionLabel = "soulbox.version.";
     public const string PurposeLabel = "soulbox.purpose";
 
     // The agent (root inside the container) needs these to drop to the sandbox user (SETUID, SETGID; file
@@ -82,7 +85,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         var user = Templates.User(spec.Template);
         WriteAccounts(runDirectory, uid, user, home);
         var image = ImageFor(spec.Template);
-        var (imageId, imageEnv) = await InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+        var (imageId, imageEnv) = await InspectImageAsync(image, spec.Template, cancellationToken).ConfigureAwait(false);
         var labels = new Dictionary<string, string>
         {
             [NodeLabel] = _node.Name,
@@ -178,7 +181,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         {
             ReleaseUid(name);
             TryDeleteDirectory(runDirectory);
-            throw new SandboxValidationException("template", $"Template '{spec.Template}' has no image '{image}' on node '{_node.Name}'; run scripts/setup.sh.");
+            throw new SandboxValidationException("template", $"Template '{spec.Template}' has no image '{image}' on node '{_node.Name}'; run {Templates.SetupCommand(spec.Template)}.");
         }
         catch
         {
@@ -247,6 +250,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         TryDeleteDirectory(container.RunDirectory);
     }
 
+    public Task SetMemoryLimitAsync(ContainerHandle container, long bytes, CancellationToken cancellationToken) =>
+        _docker.Containers.UpdateContainerAsync(container.Id, new ContainerUpdateParameters { Memory = bytes, MemorySwap = bytes }, cancellationToken);
+
     public long ReadOomKillCount(ContainerHandle container) => ContainerCgroup.ReadOomKills(container.Id);
 
     public async Task<IReadOnlyList<TemplateInfo>> ListTemplatesAsync(CancellationToken cancellationToken)
@@ -262,13 +268,15 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 Languages = [.. Templates.LanguagesOf(i.Labels[TemplateLabel])],
                 User = Templates.User(i.Labels[TemplateLabel]),
                 Home = Templates.Home(i.Labels[TemplateLabel]),
+                LanguageVersions = i.Labels.Where(l => l.Key.StartsWith(LanguageVersionLabel, StringComparison.Ordinal))
+                    .ToDictionary(l => l.Key[LanguageVersionLabel.Length..], l => l.Value),
             })
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
     }
 
     /// <summary>The id the image's tag points at now (inspected at every start: a rebuild moves it) and its environment.</summary>
-    private async Task<(string Id, IReadOnlyDictionary<string, string> Env)> InspectImageAsync(string image, CancellationToken cancellationToken)
+    private async Task<(string Id, IReadOnlyDictionary<string, string> Env)> InspectImageAsync(string image, string template, CancellationToken cancellationToken)
     {
         ImageInspectResponse inspected;
         try
@@ -277,7 +285,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         }
         catch (DockerImageNotFoundException)
         {
-            throw new SandboxValidationException("template", $"No image '{image}' on node '{_node.Name}'; run scripts/setup.sh.");
+            throw new SandboxValidationException("template", $"No image '{image}' on node '{_node.Name}'; run {Templates.SetupCommand(template)}.");
         }
 
         if (_imageEnv.TryGetValue(inspected.ID, out var cached))

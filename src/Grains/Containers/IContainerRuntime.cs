@@ -10,6 +10,10 @@ public interface IContainerRuntime
     /// <summary>Force-removes a container and its run directory. Missing containers are not an error.</summary>
     Task RemoveAsync(ContainerHandle container, CancellationToken cancellationToken);
 
+    /// <summary>Changes a running container's memory limit (memory and memory+swap, so no swap either): a one-shot
+    /// executor's compile stage runs under its own limit (<see cref="Execution.CompileMemory"/>).</summary>
+    Task SetMemoryLimitAsync(ContainerHandle container, long bytes, CancellationToken cancellationToken);
+
     /// <summary>Whether the kernel's OOM killer has killed a process in the container so far.</summary>
     long ReadOomKillCount(ContainerHandle container);
 

@@ -36,13 +36,15 @@ internal sealed class OneShotValidator(SandboxOptions options)
         }
 
         var limits = request.Limits ?? new ExecutionLimits();
+        var memoryMb = _validate.MemoryMb(limits.MemoryMb);
+        var compiles = Languages.Compiles(language);
         var programLimits = new ProgramLimits(
             _validate.RunTimeoutMs(limits.CompileTimeoutMs, options.DefaultCompileTimeoutMs, "compileTimeoutMs"),
             _validate.RunTimeoutMs(limits.RunTimeoutMs, options.DefaultRunTimeoutMs, "runTimeoutMs"),
-            _validate.MaxOutputBytes(limits.MaxOutputBytes));
-        var memoryMb = _validate.MemoryMb(limits.MemoryMb);
+            _validate.MaxOutputBytes(limits.MaxOutputBytes),
+            _validate.MaxOutputBytes(limits.CompileMaxOutputBytes, "compileMaxOutputBytes"),
+            compiles ? _validate.MemoryMb(limits.CompileMemoryMb ?? Math.Max(memoryMb, options.DefaultCompileMemoryMb), "compileMemoryMb") : null);
         var program = new ProgramSpec(language, files, request.Args ?? [], request.Stdin is null ? null : Encoding.UTF8.GetBytes(request.Stdin));
-        var compiles = language is Languages.Go or Languages.Java;
         return new OneShotRun(language, Languages.DefaultTemplate(language), program, programLimits, memoryMb, compiles);
     }
 

@@ -8,8 +8,14 @@ namespace SoulBox.Grains.Execution;
 /// <summary>A program to run once: its files (the first is the entry point), arguments and stdin.</summary>
 internal sealed record ProgramSpec(string Language, IReadOnlyList<(string Name, byte[] Content)> Files, IReadOnlyList<string> Args, byte[]? Stdin);
 
-/// <summary>Limits of a program run, resolved against the node's defaults.</summary>
-internal sealed record ProgramLimits(int CompileTimeoutMs, int RunTimeoutMs, long MaxOutputBytes);
+/// <summary>Limits of a program run, resolved against the node's defaults. The compile stage has its own output cap
+/// (<paramref name="CompileMaxOutputBytes"/>, else the run's) and, in one-shot executors, its own memory limit
+/// (<paramref name="CompileMemoryMb"/>, applied through <see cref="CompileMemory"/>; null: the container's).</summary>
+internal sealed record ProgramLimits(int CompileTimeoutMs, int RunTimeoutMs, long MaxOutputBytes, long? CompileMaxOutputBytes = null, int? CompileMemoryMb = null)
+{
+    /// <summary>The compiler's per-stream output cap.</summary>
+    public long CompileOutputBytes => CompileMaxOutputBytes ?? MaxOutputBytes;
+}
 
 /// <summary>Writes a program's files into a directory of a container, compiles it (Go, Java) and runs it,
 /// all through the agent. Used for one-shot executions and for compiled languages in sandboxes. With a
@@ -26,6 +32,7 @@ internal static class ProgramRunner
         Func<long> readOomKills,
         Func<RunEvent, ValueTask>? onOutput,
         CompileCacheScope? compileCache,
+        CompileMemory? compileMemory,
         CancellationToken cancellationToken)
     {
         await agent.RequestAsync(new MakeDirectoryRequest(directory), cancellationToken).ConfigureAwait(false);
@@ -41,10 +48,10 @@ internal static class ProgramRunner
         CommandResult? compile = null;
         if (plan.CompileArgv is not null)
         {
-            var exec = Exec(plan.CompileArgv, directory, envCopy, limits.CompileTimeoutMs, limits.MaxOutputBytes);
+            var exec = Exec(plan.CompileArgv, directory, envCopy, limits.CompileTimeoutMs, limits.CompileOutputBytes);
             compile = compileCache is { Cache.Enabled: true, ImageId.Length: > 0 } && plan.CompileOutputs.Length > 0
-                ? await CompileThroughCacheAsync(agent, directory, program, plan, exec, env, limits, readOomKills, compileCache, cancellationToken).ConfigureAwait(false)
-                : await AgentExec.RunAsync(agent, exec, null, readOomKills, null, cancellationToken).ConfigureAwait(false);
+                ? await CompileThroughCacheAsync(agent, directory, program, plan, exec, env, limits, readOomKills, compileCache, compileMemory, cancellationToken).ConfigureAwait(false)
+                : await CompileMemory.AroundAsync(compileMemory, () => AgentExec.RunAsync(agent, exec, null, readOomKills, null, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (compile.Status != ExecutionStatus.Ok)
             {
                 var status = compile.Status is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.Cancelled ? compile.Status : ExecutionStatus.CompileError;
@@ -70,6 +77,7 @@ internal static class ProgramRunner
         ProgramLimits limits,
         Func<long> readOomKills,
         CompileCacheScope scope,
+        CompileMemory? compileMemory,
         CancellationToken cancellationToken)
     {
         var key = CompileKey.Of(program.Language, scope.ImageId, directory, exec.Argv!, env, plan.CompileOutputs, program.Files);
@@ -83,9 +91,9 @@ internal static class ProgramRunner
                 {
                     Status = ExecutionStatus.Ok,
                     ExitCode = 0,
-                    Stdout = Capped(header.Stdout, limits.MaxOutputBytes, out var stdoutTruncated),
+                    Stdout = Capped(header.Stdout, limits.CompileOutputBytes, out var stdoutTruncated),
                     StdoutTruncated = stdoutTruncated,
-                    Stderr = Capped(header.Stderr, limits.MaxOutputBytes, out var stderrTruncated),
+                    Stderr = Capped(header.Stderr, limits.CompileOutputBytes, out var stderrTruncated),
                     StderrTruncated = stderrTruncated,
                     Cached = true,
                 };
@@ -109,7 +117,9 @@ internal static class ProgramRunner
             };
         }
 
-        var compile = await AgentExec.RunAsync(agent, exec with { Limits = exec.Limits with { TimeoutMs = (int)timeoutMs } }, null, readOomKills, null, cancellationToken).ConfigureAwait(false);
+        var compile = await CompileMemory.AroundAsync(
+            compileMemory, () => AgentExec.RunAsync(agent, exec with { Limits = exec.Limits with { TimeoutMs = (int)timeoutMs } }, null, readOomKills, null, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
         if (compile.Status == ExecutionStatus.Ok && lookup.CanStore
             && await CompileOutputTransfer.CaptureAsync(agent, directory, plan.CompileOutputs, compile, scope.Cache.Options, cancellationToken).ConfigureAwait(false) is { } outputs)
         {

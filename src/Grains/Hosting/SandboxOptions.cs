@@ -41,6 +41,10 @@ public sealed class SandboxOptions
     /// <summary>Default wall-clock limit of a compile stage (Go, Java). Default 60 000 ms.</summary>
     public int DefaultCompileTimeoutMs { get; set; } = 60_000;
 
+    /// <summary>Memory limit of a one-shot compile stage when the caller gives none: the compile runs with the larger of
+    /// this and the run's limit. Default 512 MiB.</summary>
+    public int DefaultCompileMemoryMb { get; set; } = 512;
+
     /// <summary>Default per-stream output cap. Default 1 MiB.</summary>
     public long DefaultMaxOutputBytes { get; set; } = 1024 * 1024;
 

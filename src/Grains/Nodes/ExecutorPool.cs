@@ -154,7 +154,8 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         {
             var result = await ProgramRunner.RunAsync(
                 executor.Agent, Templates.Home(executor.Container.Template), run.Program, executor.Container.ImageEnv, run.Limits,
-                () => _runtime.ReadOomKillCount(executor.Container), null, new CompileCacheScope(_compileCache, executor.Container.ImageId), cancellationToken).ConfigureAwait(false);
+                () => _runtime.ReadOomKillCount(executor.Container), null, new CompileCacheScope(_compileCache, executor.Container.ImageId),
+                CompileMemoryOf(executor, run), cancellationToken).ConfigureAwait(false);
             return (WithRequestedMemory(result, run.MemoryMb), !deadline.IsCancellationRequested && !executor.Agent.IsClosed);
         }
         catch (Exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -170,6 +171,15 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
             throw new SoulBoxException(ErrorCodes.Internal, $"The execution container failed: {e.Message}");
         }
     }
+
+    /// <summary>The compile stage's own memory limit, set on the executor only while the compiler runs; the run limit
+    /// it goes back to is the container's (the run's memory bucket).</summary>
+    private CompileMemory? CompileMemoryOf(Executor executor, OneShotRun run) => run.Limits.CompileMemoryMb is { } compileMb
+        ? new CompileMemory(
+            (bytes, ct) => _runtime.SetMemoryLimitAsync(executor.Container, bytes, ct),
+            compileMb * 1024L * 1024,
+            ExecutorMemoryBuckets.RoundUp(run.MemoryMb, _options.MaxMemoryMb) * 1024L * 1024)
+        : null;
 
     /// <summary>The container's limit is the memory bucket; a run whose peak passed the limit it asked for did not
     /// keep to it, so its verdict is the memory limit even when the kernel did not kill it.</summary>

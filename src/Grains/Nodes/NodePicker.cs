@@ -31,7 +31,7 @@ internal static class NodePicker
         var candidates = open.Where(n => n.Templates.Contains(template)).ToArray();
         if (candidates.Length == 0)
         {
-            throw new NoCapacityException($"No worker node has the '{template}' image; run scripts/setup.sh on a worker.");
+            throw new NoCapacityException($"No worker node has the '{template}' image; run {Templates.SetupCommand(template)} on a worker.");
         }
 
         if (forSandbox)

@@ -63,7 +63,7 @@ internal sealed partial class PoolManagerGrain(
         var templates = _options.Templates.Length > 0 ? _options.Templates.Where(present.ContainsKey) : present.Keys;
         var horizon = TimeSpan.FromSeconds(_options.HorizonSeconds);
         // A draining node takes no new sandboxes: its pool stops refilling and its warm containers go.
-        var targets = templates.ToDictionary(t => t, t => drain.IsDraining ? 0 : predictor.Target(t, horizon, _options.MinWarmPerTemplate, _options.MaxWarmPerTemplate));
+        var targets = templates.ToDictionary(t => t, t => drain.IsDraining ? 0 : predictor.Target(t, horizon, MinWarm(t), _options.MaxWarmPerTemplate));
         var total = targets.Values.Sum();
         if (total > _options.MaxWarmTotal && total > 0)
         {
@@ -74,6 +74,12 @@ internal sealed partial class PoolManagerGrain(
         _targets = targets;
         _planning = Task.WhenAll(targets.Select(t => pool.FillAsync(t.Key, t.Value)));
     }
+
+    /// <summary>The warm floor of a template: the language templates (C, Rust, Ruby, ...) keep none while nobody uses
+    /// them, so a node with every language image does not hold a dozen idle containers for rarely used languages;
+    /// demand (the predictor) or listing them in SoulBox:Pool:Templates warms them like the others.</summary>
+    private int MinWarm(string template) =>
+        Templates.Optional.Contains(template) && !_options.Templates.Contains(template) ? 0 : _options.MinWarmPerTemplate;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

@@ -8,7 +8,9 @@ public sealed class PoolOptions
     /// <summary>Keep warm containers at all (off: every sandbox starts its own container). Default true.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Warm containers kept per template even with no demand. Default 1.</summary>
+    /// <summary>Warm containers kept per template even with no demand. Default 1. The language templates
+    /// (<see cref="SoulBox.Templates.Optional"/>: gcc, rust, scripting, ...) keep none without demand unless listed in
+    /// <see cref="Templates"/>.</summary>
     public int MinWarmPerTemplate { get; set; } = 1;
 
     /// <summary>Most warm containers per template. Default 16.</summary>

@@ -435,7 +435,7 @@ internal sealed partial class SandboxGrain(
             {
                 // No compile cache: a sandbox's files outlive its runs and can change what a build writes (Go's build
                 // cache and GOPATH under /tmp, both the user's), so its builds are neither reused nor kept.
-                return await ProgramRunner.RunAsync(agent, directory, program, env, limits, ReadOomKills, e => output.Writer.WriteAsync(e, cancellationToken), compileCache: null, cancellationToken);
+                return await ProgramRunner.RunAsync(agent, directory, program, env, limits, ReadOomKills, e => output.Writer.WriteAsync(e, cancellationToken), compileCache: null, compileMemory: null, cancellationToken);
             }
             finally
             {

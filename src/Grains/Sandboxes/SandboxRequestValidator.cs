@@ -49,12 +49,12 @@ internal sealed class SandboxRequestValidator(SandboxOptions options)
         }
     }
 
-    public int MemoryMb(int? requested)
+    public int MemoryMb(int? requested, string field = "memoryMb")
     {
         var memory = requested ?? options.DefaultMemoryMb;
         if (memory < 32 || memory > options.MaxMemoryMb)
         {
-            throw new SandboxValidationException("memoryMb", $"memoryMb must be between 32 and {options.MaxMemoryMb}; got {memory}.");
+            throw new SandboxValidationException(field, $"{field} must be between 32 and {options.MaxMemoryMb}; got {memory}.");
         }
 
         return memory;
@@ -81,12 +81,12 @@ internal sealed class SandboxRequestValidator(SandboxOptions options)
         return value;
     }
 
-    public long MaxOutputBytes(long? requested)
+    public long MaxOutputBytes(long? requested, string field = "maxOutputBytes")
     {
         var value = requested ?? options.DefaultMaxOutputBytes;
         if (value <= 0 || value > options.MaxOutputBytes)
         {
-            throw new SandboxValidationException("maxOutputBytes", $"maxOutputBytes must be between 1 and {options.MaxOutputBytes}; got {value}.");
+            throw new SandboxValidationException(field, $"{field} must be between 1 and {options.MaxOutputBytes}; got {value}.");
         }
 
         return value;

@@ -23,32 +23,19 @@ public static class PistonApi
         return group;
     }
 
-    /// <summary>Piston's aliases per canonical language, and Piston's runtime name where it has one.</summary>
-    private static readonly Dictionary<string, (string[] Aliases, string? Runtime)> Names = new()
-    {
-        [Languages.Python] = (["py", "py3", "python3", "python"], null),
-        [Languages.JavaScript] = (["node-javascript", "node-js", "javascript", "js", "node", "nodejs"], "node"),
-        [Languages.Go] = (["go", "golang"], null),
-        [Languages.Java] = (["java"], null),
-        [Languages.Shell] = (["sh", "bash", "shell"], null),
-    };
-
+    /// <summary>One runtime per language of <see cref="Languages.Table"/> that has Piston names and whose template
+    /// a node has (templates that also run it, base and code-interpreter, are not Piston runtimes); bash runs in
+    /// the Python template.</summary>
     internal static async Task<Ok<PistonRuntime[]>> RuntimesAsync(IGrainFactory grains)
     {
-        var templates = await grains.GetGrain<ISandboxFactoryGrain>(0).GetTemplatesAsync();
+        var templates = (await grains.GetGrain<ISandboxFactoryGrain>(0).GetTemplatesAsync()).ToDictionary(t => t.Name);
         List<PistonRuntime> runtimes = [];
-        foreach (var template in templates)
+        foreach (var spec in Languages.Table)
         {
-            // One runtime per language: templates that also run it (base, code-interpreter) are not Piston runtimes.
-            if (Names.TryGetValue(template.Language, out var names) && template.Name == Languages.DefaultTemplate(template.Language))
+            if (spec.PistonAliases is { } aliases && templates.TryGetValue(spec.Template, out var template))
             {
-                runtimes.Add(new PistonRuntime(template.Language, VersionOf(template), names.Aliases, names.Runtime));
+                runtimes.Add(new PistonRuntime(spec.PistonName ?? spec.Name, VersionOf(spec, template), aliases, spec.PistonRuntime));
             }
-        }
-
-        if (templates.FirstOrDefault(t => t.Name == Languages.DefaultTemplate(Languages.Shell)) is not null)
-        {
-            runtimes.Add(new PistonRuntime(Languages.Shell, ShellVersion, Names[Languages.Shell].Aliases, null));
         }
 
         return TypedResults.Ok(runtimes.OrderBy(r => r.Language, StringComparer.Ordinal).ToArray());
@@ -80,10 +67,10 @@ public static class PistonApi
         }
 
         var factory = grains.GetGrain<ISandboxFactoryGrain>(0);
-        var language = Languages.Normalize(body.Language);
-        var template = language is null ? null : (await factory.GetTemplatesAsync()).FirstOrDefault(t => t.Name == Languages.DefaultTemplate(language));
-        var installed = template is null ? null : language == Languages.Shell ? ShellVersion : VersionOf(template);
-        if (language is null || installed is null || !PistonVersionRange.Satisfies(installed, body.Version))
+        var spec = Languages.Find(body.Language);
+        var template = spec is null ? null : (await factory.GetTemplatesAsync()).FirstOrDefault(t => t.Name == spec.Template);
+        var installed = spec is null || template is null ? null : VersionOf(spec, template);
+        if (spec is null || installed is null || !PistonVersionRange.Satisfies(installed, body.Version))
         {
             return TypedResults.BadRequest(new PistonMessage($"{body.Language}-{body.Version} runtime is unknown"));
         }
@@ -102,10 +89,10 @@ public static class PistonApi
             stdin += "\n"; // As Piston does.
         }
 
-        var memory = body.RunMemoryLimit is > 0 ? (int?)Math.Max(1, (int)Math.Ceiling(body.RunMemoryLimit.Value / (1024.0 * 1024))) : null;
+        var memory = Mebibytes(body.RunMemoryLimit);
         var result = await grains.ExecuteAsync(new ExecuteRequest
         {
-            Language = language,
+            Language = spec.Name,
             Files = [.. body.Files.Select(f => new SourceFile { Name = f!.Name, Content = f.Encoding == "hex" ? Convert.ToBase64String(Convert.FromHexString(f.Content!)) : f.Content!, Encoding = f.Encoding is "base64" or "hex" ? "base64" : "utf8" })],
             Stdin = stdin,
             Args = body.Args,
@@ -114,23 +101,29 @@ public static class PistonApi
                 RunTimeoutMs = body.RunTimeout is > 0 ? (int)Math.Min(body.RunTimeout.Value, int.MaxValue) : null,
                 CompileTimeoutMs = body.CompileTimeout is > 0 ? (int)Math.Min(body.CompileTimeout.Value, int.MaxValue) : null,
                 MemoryMb = memory,
+                // Piston's compile_memory_limit: the compile stage's own limit (CompileMemory), -1 or absent the default.
+                CompileMemoryMb = Mebibytes(body.CompileMemoryLimit),
             },
         }, http.Tenant(), http.RequestAborted);
 
         var compile = result.Compile is { } c ? Stage(c) : null;
         return TypedResults.Ok(new PistonResponse
         {
-            Language = language,
+            Language = spec.PistonName ?? spec.Name,
             Version = installed,
             Run = result.Run is { } run ? Stage(run) : compile ?? Stage(result),
             Compile = compile,
         });
     }
 
+    /// <summary>A Piston memory limit (bytes; -1 or absent: none given) in MiB, rounded up.</summary>
+    private static int? Mebibytes(long? bytes) => bytes is > 0 ? Math.Max(1, (int)Math.Min(int.MaxValue, (long)Math.Ceiling(bytes.Value / (1024.0 * 1024)))) : null;
+
     /// <summary>bookworm's bash (every image has it; its version is not read from each image).</summary>
     private const string ShellVersion = "5.2.15";
 
-    private static string VersionOf(TemplateInfo template) => template.Version is { Length: > 0 } v ? v : "0.0.0";
+    private static string VersionOf(LanguageSpec spec, TemplateInfo template) =>
+        spec.Name == Languages.Shell ? ShellVersion : template.VersionOf(spec.Name) is { Length: > 0 } v ? v : "0.0.0";
 
     private static PistonStage Stage(CommandResult r) =>
         Stage(r.Status, r.Stdout, r.Stderr, r.ExitCode, r.Signal, r.WallTimeMs, r.CpuTimeMs, r.PeakMemoryBytes);

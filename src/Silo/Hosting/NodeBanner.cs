@@ -13,6 +13,11 @@ internal sealed partial class NodeBanner(SoulBoxNodeOptions options, ISoulBoxCli
         [Languages.JavaScript] = "console.log(`hello from Node ${process.version}`)",
         [Languages.Go] = "package main\nimport (\"fmt\"; \"runtime\")\nfunc main() { fmt.Println(\"hello from\", runtime.Version()) }",
         [Languages.Java] = "public class Main { public static void main(String[] a) { System.out.println(\"hello from Java \" + System.getProperty(\"java.version\")); } }",
+        // The language templates' default languages (scripts/setup.sh --languages all).
+        [Languages.C] = "#include <stdio.h>\nint main(void) { printf(\"hello from C (gcc %s)\\n\", __VERSION__); return 0; }",
+        [Languages.Rust] = "fn main() { println!(\"hello from Rust\"); }",
+        [Languages.TypeScript] = "const greeting: string = `hello from TypeScript on Node ${process.version}`;\nconsole.log(greeting);",
+        [Languages.Ruby] = "puts \"hello from Ruby #{RUBY_VERSION}\"",
     };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,7 +47,10 @@ internal sealed partial class NodeBanner(SoulBoxNodeOptions options, ISoulBoxCli
                 var started = Stopwatch.GetTimestamp();
                 await using var sandbox = await soulbox.CreateSandboxAsync(new SandboxCreateOptions { Template = template.Name, TimeoutSeconds = 60 }, stoppingToken);
                 var created = Stopwatch.GetElapsedTime(started);
-                var result = await sandbox.RunCodeAsync(Hello[template.Language], template.Language, stoppingToken);
+                // A template whose language has no hello here (a newer image) still gets a shell hello.
+                var result = Hello.TryGetValue(template.Language, out var hello)
+                    ? await sandbox.RunCodeAsync(hello, template.Language, stoppingToken)
+                    : await sandbox.RunCodeAsync($"echo hello from the {template.Name} template", Languages.Shell, stoppingToken);
                 LogDemo(template.Name, sandbox.Id, created.TotalMilliseconds, result.WallTimeMs, result.Status.ToWire(), (result.Stdout + result.Stderr + result.Error?.Value).Trim());
             }
             catch (Exception e) when (e is not OperationCanceledException)
