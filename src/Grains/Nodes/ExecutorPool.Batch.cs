@@ -74,6 +74,10 @@ internal sealed partial class ExecutorPool
 
                 if (compile.Status != ExecutionStatus.Ok)
                 {
+                    // A compiler's non-zero exit is the compile error itself (a time or memory limit stays what it is).
+                    compile = compile.Status is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.Cancelled
+                        ? compile
+                        : compile with { Status = ExecutionStatus.CompileError };
                     if (spare is not null)
                     {
                         KeepIdle(compileKey, spare);
