@@ -63,7 +63,8 @@ internal sealed partial class ExecutorPool
                     throw;
                 }
 
-                if (reusable && await ResetAsync(executor).ConfigureAwait(false))
+                // A cache hit ran nothing in the executor and wrote nothing: it is as clean as it came.
+                if (reusable && (compile.Cached || await ResetAsync(executor).ConfigureAwait(false)))
                 {
                     spare = executor;
                 }
