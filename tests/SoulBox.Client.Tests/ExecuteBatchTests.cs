@@ -45,4 +45,22 @@ public sealed class ExecuteBatchTests(SoulBoxClusterFixture fixture)
 
         Assert.Equal("cases[1].limits.memoryMb", error.Field);
     }
+
+    [Fact]
+    public async Task ExecuteBatch_StreamsACaseStdinLargerThanTheAgentsFrame()
+    {
+        // 10 MiB: past the agent's 8 MiB frame and a single run's 4 MiB stdin; it goes to the agent in 1 MiB chunks.
+        var stdin = new string('7', 10 * 1024 * 1024 - 1) + "\n";
+        var expected = $"{stdin.Length} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stdin)))}";
+
+        var result = await SoulBox.ExecuteBatchAsync(new ExecuteBatchRequest
+        {
+            Language = "python",
+            Code = "import hashlib, sys\ndata = sys.stdin.buffer.read()\nprint(len(data), hashlib.sha256(data).hexdigest())",
+            Limits = new ExecutionLimits { RunTimeoutMs = 20_000 },
+            Cases = [new TestCase { Stdin = stdin, ExpectedOutput = expected }, new TestCase { Stdin = "x", ExpectedOutput = $"1 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("x"u8))}" }],
+        });
+
+        Assert.All(result.Cases, c => Assert.Equal(CaseVerdict.Accepted, c.Verdict));
+    }
 }

@@ -66,12 +66,21 @@ public sealed class BatchValidatorTests
     [Fact]
     public void ACaseStdinOverTheLimitIs413NamingTheCase()
     {
-        _options.MaxStdinBytes = 4;
+        _options.MaxCaseStdinBytes = 4;
 
         var error = Assert.Throws<RequestTooLargeException>(() => Validator.Validate(Batch(new TestCase { Stdin = "1" }, new TestCase { Stdin = "12345" })));
 
         Assert.Equal("cases[1].stdin", error.Field);
         Assert.Equal(4, error.LimitBytes);
+        Assert.Contains("MaxCaseStdinBytes", error.Message);
+    }
+
+    [Fact]
+    public void ACaseStdinMayPassTheSingleRunLimit()
+    {
+        _options.MaxStdinBytes = 4;
+
+        Assert.Equal(10, Validator.Validate(Batch(new TestCase { Stdin = "1234567890" })).Cases[0].Stdin!.Length);
     }
 
     [Fact]

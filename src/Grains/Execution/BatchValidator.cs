@@ -84,9 +84,10 @@ internal sealed class BatchValidator(SandboxOptions options)
 
     private BatchCase Case(int index, TestCase testCase, OneShotRun program)
     {
-        if (testCase.Stdin is { } stdin)
+        if (testCase.Stdin is { } stdin && Encoding.UTF8.GetByteCount(stdin) is var stdinBytes && stdinBytes > options.MaxCaseStdinBytes)
         {
-            _validate.StdinBytes(Encoding.UTF8.GetByteCount(stdin));
+            throw new RequestTooLargeException("stdin", options.MaxCaseStdinBytes,
+                $"stdin is {stdinBytes} bytes; the limit of a case is {options.MaxCaseStdinBytes} bytes ({SandboxOptions.SectionName}:MaxCaseStdinBytes).");
         }
 
         _oneShot.Args(testCase.Args);

@@ -137,8 +137,13 @@ public sealed class SandboxOptions
     /// batch inside the cluster's 11-minute call timeout. Default 600 000 ms.</summary>
     public int MaxBatchTimeMs { get; set; } = 600_000;
 
+    /// <summary>Largest stdin of one case of a batch, in UTF-8 bytes; more answers 413. Unlike a single run's stdin
+    /// (MaxStdinBytes, one agent frame) it is streamed to the agent in 1 MiB chunks, each sent once the one before
+    /// is in the program's pipe, so it may pass the agent's 8 MiB frame. Default 16 MiB.</summary>
+    public int MaxCaseStdinBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Stdin plus expected output of all of a batch's cases together, in UTF-8 bytes; more answers 413
-    /// (each case's stdin is also held to MaxStdinBytes). Default 64 MiB (over HTTP the body limit comes first).</summary>
+    /// (each case's stdin is also held to MaxCaseStdinBytes). Default 64 MiB (over HTTP the body limit comes first).</summary>
     public long MaxBatchInputBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Stdout and stderr returned per case of a batch, each, in UTF-8 bytes: the comparison uses all the
@@ -176,7 +181,8 @@ public sealed class SandboxOptions
         if (MaxBatchCases < 1) yield return $"{SectionName}:MaxBatchCases must be at least 1.";
         if (MaxBatchParallelism < 1) yield return $"{SectionName}:MaxBatchParallelism must be at least 1.";
         if (MaxBatchTimeMs < 1000 || MaxBatchTimeMs > SoulBoxCluster.CallTimeout.TotalMilliseconds - 30_000) yield return $"{SectionName}:MaxBatchTimeMs must be at least 1000 and leave 30 s of the {SoulBoxCluster.CallTimeout.TotalSeconds:0}-second call timeout.";
-        if (MaxBatchInputBytes < MaxStdinBytes) yield return $"{SectionName}:MaxBatchInputBytes must be at least MaxStdinBytes.";
+        if (MaxCaseStdinBytes < 1) yield return $"{SectionName}:MaxCaseStdinBytes must be positive.";
+        if (MaxBatchInputBytes < MaxCaseStdinBytes) yield return $"{SectionName}:MaxBatchInputBytes must be at least MaxCaseStdinBytes.";
         if (BatchResultOutputBytes < 0) yield return $"{SectionName}:BatchResultOutputBytes must not be negative.";
         if (MaxRetainedOutputBytesPerNode < MaxRetainedOutputBytesPerTenant) yield return $"{SectionName}:MaxRetainedOutputBytesPerNode must be at least MaxRetainedOutputBytesPerTenant.";
     }

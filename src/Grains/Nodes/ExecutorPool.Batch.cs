@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using SoulBox.Agent.Protocol;
 using SoulBox.Grains.Compilation;
 using SoulBox.Grains.Execution;
 
@@ -254,29 +255,29 @@ internal sealed partial class ExecutorPool
         Func<long> readOomKills = () => _runtime.ReadOomKillCount(executor.Container);
         try
         {
-            CommandResult run;
             var spec = program.Program with { Args = testCase.Args, Stdin = testCase.Stdin };
-            if (compilesItself)
+            var names = await ProgramRunner.WriteSourcesAsync(agent, directory, spec, cancellationToken).ConfigureAwait(false);
+            var plan = LanguagePlan.For(program.Language, directory, names[0], names, testCase.Args);
+            var env = new Dictionary<string, string>(executor.Container.ImageEnv);
+            CommandResult? failedCompile = null;
+            if (compiled is not null)
             {
-                // The batch's build could not be captured (past the cache's entry bounds): compile here, as a
-                // one-shot run would; a compile that fails now is reported as this case's compile error.
-                var outcome = await ProgramRunner.RunAsync(agent, directory, spec, executor.Container.ImageEnv, testCase.Limits, readOomKills, null, null, cancellationToken).ConfigureAwait(false);
-                run = outcome.Run ?? new CommandResult { Status = ExecutionStatus.CompileError, Stderr = outcome.Stderr };
+                await using var entry = compiled.Open();
+                await CompileOutputTransfer.RestoreAsync(agent, directory, entry, cancellationToken).ConfigureAwait(false);
             }
-            else
+            else if (compilesItself)
             {
-                var names = await ProgramRunner.WriteSourcesAsync(agent, directory, spec, cancellationToken).ConfigureAwait(false);
-                if (compiled is not null)
-                {
-                    await using var entry = compiled.Open();
-                    await CompileOutputTransfer.RestoreAsync(agent, directory, entry, cancellationToken).ConfigureAwait(false);
-                }
-
-                var plan = LanguagePlan.For(program.Language, directory, names[0], names, testCase.Args);
-                var exec = ProgramRunner.Exec(plan.RunArgv, directory, new Dictionary<string, string>(executor.Container.ImageEnv), testCase.Limits.RunTimeoutMs, testCase.Limits.MaxOutputBytes);
-                run = await AgentExec.RunAsync(agent, exec, testCase.Stdin, readOomKills, null, cancellationToken).ConfigureAwait(false);
+                // The batch's build could not be captured (past the cache's entry bounds): compile here, as a one-shot
+                // run would; a compile that fails now is this case's compile error.
+                var compile = await AgentExec.RunAsync(agent, ProgramRunner.Exec(plan.CompileArgv!, directory, env, program.Limits.CompileTimeoutMs, testCase.Limits.MaxOutputBytes), null, readOomKills, null, cancellationToken).ConfigureAwait(false);
+                failedCompile = compile.Status == ExecutionStatus.Ok ? null : compile with { Status = ExecutionStatus.CompileError };
             }
 
+            var exec = ProgramRunner.Exec(plan.RunArgv, directory, env, testCase.Limits.RunTimeoutMs, testCase.Limits.MaxOutputBytes);
+            var run = failedCompile
+                ?? (testCase.Stdin is { Length: > AgentProtocol.MaxPayloadChunkBytes } stdin
+                    ? await AgentExec.RunWithStreamedStdinAsync(agent, exec, stdin, AgentProtocol.MaxPayloadChunkBytes, readOomKills, cancellationToken).ConfigureAwait(false)
+                    : await AgentExec.RunAsync(agent, exec, testCase.Stdin, readOomKills, null, cancellationToken).ConfigureAwait(false));
             run = WithRequestedMemory(run, testCase.MemoryMb);
             if (run.Status == ExecutionStatus.Cancelled)
             {
