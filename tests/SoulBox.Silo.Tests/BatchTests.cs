@@ -277,6 +277,37 @@ public sealed class BatchTests(SiloFixture node)
         Assert.Equal("language", await FieldOf(new { language = "cobol", code = "x", cases = new object[] { new { } } }));
     }
 
+    [Fact]
+    public async Task ABatchItsCallerGivesUpOn_GivesBackEverySlotAndStopsItsCases()
+    {
+        var load = node.Get<IGrainFactory>().GetGrain<SoulBox.Grains.INodeGrain>("silotest");
+        using var caller = new CancellationTokenSource();
+        var batch = A.PostAsJsonAsync("/v1/execute", new
+        {
+            language = "python",
+            code = "while True: pass",
+            limits = new { runTimeoutMs = 60_000 },
+            cases = Enumerable.Range(0, 4).Select(_ => new { expectedOutput = "never" }).ToArray(),
+        }, caller.Token);
+
+        await WaitForAsync(async () => (await load.GetLoadAsync())!.RunningExecutions >= 2, "the batch's cases to run on two slots or more");
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batch);
+
+        // Well before the cases' 60 s: the cancellation reached the node, the cases were stopped and the slots freed.
+        await WaitForAsync(async () => (await load.GetLoadAsync())!.RunningExecutions == 0, "the cancelled batch to give back its slots");
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after 30 s waiting for {what}.");
+            await Task.Delay(100);
+        }
+    }
+
     private async Task<JsonElement> BatchAsync(object body) => await (await A.PostJsonAsync("/v1/execute", body)).JsonAsync();
 
     private static JsonElement[] Cases(JsonElement result) => [.. result.GetProperty("cases").EnumerateArray()];
