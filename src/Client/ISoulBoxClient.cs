@@ -15,6 +15,12 @@ public interface ISoulBoxClient
     /// <summary>Runs a program once in a fresh environment and returns its result (Piston/Judge0 model).</summary>
     Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs one program against many test cases (compiled once, each case in a fresh process, its output
+    /// compared with the expected one) and returns a verdict per case and a summary (online-judge model). A program
+    /// that does not compile is a result (every case compile_error), not an exception; bad input throws
+    /// <see cref="SandboxValidationException"/> naming the field, e.g. <c>cases[3].limits.memoryMb</c>.</summary>
+    Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Live sandboxes whose metadata contains every pair of <paramref name="metadata"/>.</summary>
     Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default);
 

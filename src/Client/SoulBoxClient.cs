@@ -32,6 +32,12 @@ internal sealed class SoulBoxClient(IClusterClient cluster, IOptions<SoulBoxClie
         return cluster.ExecuteAsync(request, options.Value.Tenant, cancellationToken);
     }
 
+    public Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return cluster.ExecuteBatchAsync(request, options.Value.Tenant, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) =>
         await Factory.ListSandboxesAsync(metadata is null ? null : new Dictionary<string, string>(metadata), tenant: null).WaitAsync(cancellationToken).ConfigureAwait(false);
 

@@ -59,6 +59,35 @@ public sealed class ExecTests(AgentFixture agent) : IClassFixture<AgentFixture>
     }
 
     [Fact]
+    public async Task Exec_StdinChunksThatWaitUntilWritten_StreamAnInputPastTheFrameLimit()
+    {
+        await using var client = await agent.ConnectAsync();
+        var chunk = new byte[AgentProtocol.MaxPayloadChunkBytes];
+        var (id, events) = await client.SendAsync(Events.Argv("wc", "-c") with { KeepStdinOpen = true }, chunk);
+        for (var i = 1; i < 10; i++)
+        {
+            await client.CallAsync<OkEvent>(new StdinRequest(id, Close: i == 9) { WaitWritten = true }, chunk);
+        }
+
+        var received = await AgentClient.CollectAsync(events, "wc");
+        Assert.Equal($"{10 * AgentProtocol.MaxPayloadChunkBytes}\n", received.Stdout());
+        Assert.Equal(0, received.Terminal<ExitEvent>().ExitCode);
+    }
+
+    [Fact]
+    public async Task Exec_AStdinChunkThatWaitsForAProgramThatNeverReads_IsAnsweredWhenTheProgramEnds()
+    {
+        await using var client = await agent.ConnectAsync();
+        var (id, events) = await client.SendAsync(Events.Argv("sleep", "0.5") with { KeepStdinOpen = true });
+
+        // Far more than a pipe holds: the write cannot finish while sleep runs, and must not hang once it is gone.
+        await client.CallAsync<OkEvent>(new StdinRequest(id, Close: false) { WaitWritten = true }, new byte[AgentProtocol.MaxPayloadChunkBytes]);
+
+        var received = await AgentClient.CollectAsync(events, "sleep");
+        Assert.Equal(0, received.Terminal<ExitEvent>().ExitCode);
+    }
+
+    [Fact]
     public async Task Exec_Argv_IsPassedVerbatim_WhileShellIsInterpreted()
     {
         await using var client = await agent.ConnectAsync();

@@ -183,4 +183,25 @@ public sealed class ExecutionSchedulerTests
 
         Assert.Equal(1, scheduler.Running);
     }
+
+    [Fact]
+    public async Task TryAcquireTakesOnlyAFreeSlotWithinTheShareAndNeverJumpsTheQueue()
+    {
+        var scheduler = Scheduler(slots: 4, tenantMax: 3);
+        using var first = await scheduler.AcquireAsync("batch", default);
+
+        using var second = scheduler.TryAcquire("batch");
+        using var third = scheduler.TryAcquire("batch");
+        Assert.NotNull(second);
+        Assert.NotNull(third);
+        Assert.Null(scheduler.TryAcquire("batch")); // its share is 3
+
+        // Another tenant takes the last slot and a third one waits: no extra slot while anyone waits.
+        using var other = await scheduler.AcquireAsync("other", default);
+        var waiting = scheduler.AcquireAsync("third", default);
+        third!.Dispose();
+        Assert.True(waiting.IsCompletedSuccessfully);
+        Assert.Null(scheduler.TryAcquire("batch"));
+        Assert.Equal(4, scheduler.Running);
+    }
 }

@@ -22,6 +22,11 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("Execute")]
     Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default);
 
+    /// <summary>Runs a batch (one program, many test cases, each judged) for <paramref name="tenant"/>: one slot of
+    /// its share for the compile and the cases, more for cases in parallel while they are free.</summary>
+    [Alias("ExecuteBatch")]
+    Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, string tenant, CancellationToken cancellationToken = default);
+
     /// <summary>Starts draining this node (idempotent): no new sandboxes or one-shot runs; running runs finish;
     /// sandboxes live on until they end or SoulBox:Drain:DeadlineSeconds pass. Null when the key names no worker
     /// node that is up.</summary>

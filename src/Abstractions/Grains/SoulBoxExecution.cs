@@ -8,28 +8,41 @@ public static class SoulBoxExecution
     private const int MaxReplacements = 3;
 
     /// <summary>Runs <paramref name="request"/> for <paramref name="tenant"/> on the worker node with the most free slots.</summary>
-    public static async Task<ExecuteResult> ExecuteAsync(this IGrainFactory grains, ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
+    public static Task<ExecuteResult> ExecuteAsync(this IGrainFactory grains, ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Language is null)
+        return OnSomeNodeAsync(grains, request.Language, node => grains.GetGrain<INodeGrain>(node).ExecuteAsync(request, tenant, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Runs the batch <paramref name="request"/> for <paramref name="tenant"/> on the worker node with the
+    /// most free slots (the whole batch on one node: its compile is that node's, and so is its compile cache).</summary>
+    public static Task<ExecuteBatchResult> ExecuteBatchAsync(this IGrainFactory grains, ExecuteBatchRequest request, string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return OnSomeNodeAsync(grains, request.Language, node => grains.GetGrain<INodeGrain>(node).ExecuteBatchAsync(request, tenant, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<T> OnSomeNodeAsync<T>(IGrainFactory grains, string? language, Func<string, Task<T>> run, CancellationToken cancellationToken)
+    {
+        if (language is null)
         {
             throw new SandboxValidationException("language", "language is required.");
         }
 
         var factory = grains.GetGrain<ISandboxFactoryGrain>(0);
-        var node = await factory.PickExecutionNodeAsync(request.Language).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var node = await factory.PickExecutionNodeAsync(language).WaitAsync(cancellationToken).ConfigureAwait(false);
         List<string> draining = [];
         while (true)
         {
             try
             {
-                return await grains.GetGrain<INodeGrain>(node).ExecuteAsync(request, tenant, cancellationToken).ConfigureAwait(false);
+                return await run(node).ConfigureAwait(false);
             }
             catch (NodeDrainingException e) when (draining.Count < MaxReplacements)
             {
                 // The node began draining after the factory's last load report: nothing ran, so place it again.
                 draining.Add(e.Node);
-                node = await factory.PickExecutionNodeExcludingAsync(request.Language, [.. draining]).WaitAsync(cancellationToken).ConfigureAwait(false);
+                node = await factory.PickExecutionNodeExcludingAsync(language, [.. draining]).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }

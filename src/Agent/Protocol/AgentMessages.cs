@@ -124,8 +124,14 @@ public sealed record ExecLimits
     public int MaxProcesses { get; init; }
 }
 
-/// <summary>More stdin for a running exec (TargetId); payload is the data; Close ends stdin.</summary>
-public sealed record StdinRequest(long TargetId, bool Close) : AgentRequest;
+/// <summary>More stdin for a running exec (TargetId); payload is the data; Close ends stdin. With WaitWritten the
+/// <see cref="OkEvent"/> comes once the data is in the process's stdin pipe (or the process is gone), not when it is
+/// queued: a sender that waits for it keeps at most one chunk in the agent, so a large input streams through the
+/// sandbox's memory instead of piling up in it.</summary>
+public sealed record StdinRequest(long TargetId, bool Close) : AgentRequest
+{
+    public bool WaitWritten { get; init; }
+}
 
 /// <summary>Sends <paramref name="Signal"/> (1-64: SIGHUP 1, SIGINT 2, SIGKILL 9, SIGTERM 15, ...) to the process group of a
 /// running exec (TargetId): the program and what it started in its group. Answered by <see cref="OkEvent"/>, or

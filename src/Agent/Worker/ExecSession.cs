@@ -8,7 +8,8 @@ namespace SoulBox.Agent.Worker;
 /// that does not read its input.</summary>
 internal sealed class ExecSession
 {
-    private readonly Channel<(byte[] Data, bool Close)> _stdin = Channel.CreateUnbounded<(byte[], bool)>(
+    // Written: completed once the data is in the pipe or will never be (the process is gone); null when nobody waits.
+    private readonly Channel<(byte[] Data, bool Close, TaskCompletionSource? Written)> _stdin = Channel.CreateUnbounded<(byte[], bool, TaskCompletionSource?)>(
         new UnboundedChannelOptions { SingleReader = true });
 
     private SandboxProcess? _process;
@@ -19,9 +20,12 @@ internal sealed class ExecSession
     /// <summary>Signals the exec's process group; false when it is not spawned yet or already gone.</summary>
     public bool Signal(int signal) => Volatile.Read(ref _process) is { } process && process.SignalGroup(signal);
 
-    public void Write(byte[] data, bool close)
+    /// <summary>Queues input; the task completes when it is written (or dropped because the process is gone) if
+    /// <paramref name="waitWritten"/>, else at once.</summary>
+    public Task Write(byte[] data, bool close, bool waitWritten = false)
     {
-        if (!_stdin.Writer.TryWrite((data, close)))
+        var written = waitWritten ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        if (!_stdin.Writer.TryWrite((data, close, written)))
         {
             throw new AgentException(Protocol.AgentErrorCodes.BadRequest, "Stdin of this process is already closed.");
         }
@@ -30,6 +34,8 @@ internal sealed class ExecSession
         {
             _stdin.Writer.TryComplete();
         }
+
+        return written?.Task ?? Task.CompletedTask;
     }
 
     /// <summary>Copies queued input to the process until a close arrives or the process is gone.</summary>
@@ -37,12 +43,19 @@ internal sealed class ExecSession
     {
         try
         {
-            await foreach (var (data, close) in _stdin.Reader.ReadAllAsync().ConfigureAwait(false))
+            await foreach (var (data, close, written) in _stdin.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                if (data.Length > 0)
+                try
                 {
-                    await stdin.WriteAsync(data).ConfigureAwait(false);
-                    await stdin.FlushAsync().ConfigureAwait(false);
+                    if (data.Length > 0)
+                    {
+                        await stdin.WriteAsync(data).ConfigureAwait(false);
+                        await stdin.FlushAsync().ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    written?.TrySetResult();
                 }
 
                 if (close)
@@ -64,9 +77,24 @@ internal sealed class ExecSession
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
             }
+
+            ReleaseWaiters();
         }
     }
 
     /// <summary>Ends the pump when the process is gone (a KeepStdinOpen input may never be closed).</summary>
-    public void Complete() => _stdin.Writer.TryComplete();
+    public void Complete()
+    {
+        _stdin.Writer.TryComplete();
+        ReleaseWaiters();
+    }
+
+    /// <summary>Input still queued will never be written: its senders stop waiting.</summary>
+    private void ReleaseWaiters()
+    {
+        while (_stdin.Reader.TryRead(out var rest))
+        {
+            rest.Written?.TrySetResult();
+        }
+    }
 }

@@ -28,8 +28,8 @@ internal sealed class RequestRouter(WorkerServices services)
                         throw new AgentException(AgentErrorCodes.NotFound, $"No running exec with id {stdin.TargetId}.");
                     }
 
-                    session.Write(payload, stdin.Close);
-                    return sink.SendAsync(new OkEvent()).AsTask();
+                    var written = session.Write(payload, stdin.Close, stdin.WaitWritten);
+                    return written.IsCompleted ? sink.SendAsync(new OkEvent()).AsTask() : OkWhenWrittenAsync(written, sink);
                 });
             case SignalRequest signal:
                 return Guard(request, sink, () =>
@@ -56,7 +56,7 @@ internal sealed class RequestRouter(WorkerServices services)
                 // Queue the exec's own stdin here, in frame order: a StdinRequest right behind it must not overtake it.
                 if (payload.Length > 0 || !exec.KeepStdinOpen)
                 {
-                    session.Write(payload, close: !exec.KeepStdinOpen);
+                    _ = session.Write(payload, close: !exec.KeepStdinOpen);
                 }
 
                 return Task.Run(() => Guard(request, sink, async () =>
@@ -135,5 +135,11 @@ internal sealed class RequestRouter(WorkerServices services)
         {
             AgentLog.Info($"request {request.Id}: could not send its error ({e.Message})");
         }
+    }
+
+    private static async Task OkWhenWrittenAsync(Task written, IEventSink sink)
+    {
+        await written.ConfigureAwait(false);
+        await sink.SendAsync(new OkEvent()).ConfigureAwait(false);
     }
 }

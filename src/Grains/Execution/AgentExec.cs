@@ -55,4 +55,53 @@ internal static class AgentExec
         Func<RunEvent, ValueTask>? onOutput,
         CancellationToken cancellationToken) =>
         RunEvents.FinalAsync(StreamAsync(agent, request, stdin, readOomKills, null, cancellationToken), e => e.CommandResult, onOutput);
+
+    /// <summary>Runs with <paramref name="stdin"/> streamed to the agent in chunks of at most
+    /// <paramref name="chunkBytes"/> (the first with the exec, the rest as <see cref="StdinRequest"/>s), each sent only
+    /// once the agent has written the one before into the process's pipe: an input of any size crosses the agent's
+    /// frame limit and never piles up in the sandbox's memory. A program that stops reading ends the feed when it
+    /// exits (the agent then answers the waiting chunk); input it never read is dropped, as a pipe would.</summary>
+    public static async Task<CommandResult> RunWithStreamedStdinAsync(
+        AgentConnection agent,
+        ExecRequest request,
+        ReadOnlyMemory<byte> stdin,
+        int chunkBytes,
+        Func<long> readOomKills,
+        CancellationToken cancellationToken)
+    {
+        var id = agent.ReserveId();
+        var first = stdin[..Math.Min(chunkBytes, stdin.Length)];
+        // Calling it sends the exec frame (or queues it on the connection's write lock, whose waiters go in order)
+        // before the feed below sends its first StdinRequest, which must come after the exec it targets.
+        var run = RunEvents.FinalAsync(StreamAsync(agent, request with { Id = id, KeepStdinOpen = true }, first.ToArray(), readOomKills, null, cancellationToken), e => e.CommandResult);
+        using var feedStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var feed = FeedAsync(agent, id, stdin[first.Length..], chunkBytes, feedStop.Token);
+        try
+        {
+            return await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            await feedStop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await feed.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AgentErrorException or OperationCanceledException)
+            {
+                // The exec ended before its input did (not_found, or stdin already closed): nothing to feed.
+            }
+        }
+    }
+
+    private static async Task FeedAsync(AgentConnection agent, long execId, ReadOnlyMemory<byte> rest, int chunkBytes, CancellationToken cancellationToken)
+    {
+        do
+        {
+            var chunk = rest[..Math.Min(chunkBytes, rest.Length)];
+            rest = rest[chunk.Length..];
+            await agent.RequestAsync(new StdinRequest(execId, Close: rest.IsEmpty) { WaitWritten = true }, cancellationToken, chunk).ConfigureAwait(false);
+        }
+        while (!rest.IsEmpty);
+    }
 }

@@ -105,6 +105,36 @@ internal sealed class ExecutionScheduler(int slots, int tenantMax, int maxQueued
         return waiter.Completion.Task;
     }
 
+    /// <summary>A slot for <paramref name="tenant"/> only if one is free now, nobody waits (an extra slot never jumps
+    /// the queue) and the tenant stays within its share; else null. For the extra slots of a batch, whose cases
+    /// may run in parallel but need not: it already holds one slot from <see cref="AcquireAsync"/>.</summary>
+    public IDisposable? TryAcquire(string tenant)
+    {
+        lock (_lock)
+        {
+            if (_running >= slots || _order.First is not null)
+            {
+                return null;
+            }
+
+            if (!_tenants.TryGetValue(tenant, out var state))
+            {
+                state = new TenantQueue(tenant);
+                _tenants[tenant] = state;
+            }
+
+            if (state.Running >= Share)
+            {
+                Forget(state);
+                return null;
+            }
+
+            state.Running++;
+            _running++;
+            return new Lease(this, state);
+        }
+    }
+
     /// <summary>The most slots one tenant may hold with the tenants active (running or waiting) now.</summary>
     private int Share => Math.Min(tenantMax, Math.Max(1, slots / Math.Max(1, _tenants.Count)));
 

@@ -55,20 +55,7 @@ internal sealed class OneShotValidator(SandboxOptions options)
             _validate.StdinBytes(Encoding.UTF8.GetByteCount(stdin));
         }
 
-        if (request.Args is { } args)
-        {
-            if (args.Length > 256 || args.Any(a => a is null || a.Contains('\0')))
-            {
-                throw new SandboxValidationException("args", "At most 256 arguments, none null or containing NUL.");
-            }
-
-            var argBytes = args.Sum(a => (long)Encoding.UTF8.GetByteCount(a) + 1);
-            if (argBytes > options.MaxArgsBytes)
-            {
-                throw new RequestTooLargeException("args", options.MaxArgsBytes,
-                    $"The arguments are {argBytes} bytes together; the limit is {options.MaxArgsBytes} bytes ({SandboxOptions.SectionName}:MaxArgsBytes).");
-            }
-        }
+        Args(request.Args);
 
         if (request.Files is { Length: > 0 } files)
         {
@@ -89,6 +76,27 @@ internal sealed class OneShotValidator(SandboxOptions options)
         {
             throw new RequestTooLargeException("code", options.MaxCodeBytes,
                 $"The code is {codeBytes} bytes; the limit is {options.MaxCodeBytes} bytes ({SandboxOptions.SectionName}:MaxCodeBytes).");
+        }
+    }
+
+    /// <summary>Program arguments: at most 256, none null or with NUL (400), together within MaxArgsBytes (413).</summary>
+    public void Args(string[]? args)
+    {
+        if (args is null)
+        {
+            return;
+        }
+
+        if (args.Length > 256 || args.Any(a => a is null || a.Contains('\0')))
+        {
+            throw new SandboxValidationException("args", "At most 256 arguments, none null or containing NUL.");
+        }
+
+        var argBytes = args.Sum(a => (long)Encoding.UTF8.GetByteCount(a) + 1);
+        if (argBytes > options.MaxArgsBytes)
+        {
+            throw new RequestTooLargeException("args", options.MaxArgsBytes,
+                $"The arguments are {argBytes} bytes together; the limit is {options.MaxArgsBytes} bytes ({SandboxOptions.SectionName}:MaxArgsBytes).");
         }
     }
 

@@ -35,14 +35,7 @@ internal static class ProgramRunner
         CompileMemory? compileMemory,
         CancellationToken cancellationToken)
     {
-        await agent.RequestAsync(new MakeDirectoryRequest(directory), cancellationToken).ConfigureAwait(false);
-        var names = new List<string>(program.Files.Count);
-        foreach (var (name, content) in program.Files)
-        {
-            names.Add(name);
-            await AgentFiles.WriteAsync(agent, $"{directory}/{name}", content, append: false, cancellationToken).ConfigureAwait(false);
-        }
-
+        var names = await WriteSourcesAsync(agent, directory, program, cancellationToken).ConfigureAwait(false);
         var plan = LanguagePlan.For(program.Language, directory, names[0], names, program.Args);
         var envCopy = new Dictionary<string, string>(env);
         CommandResult? compile = null;
@@ -61,6 +54,21 @@ internal static class ProgramRunner
 
         var run = await AgentExec.RunAsync(agent, Exec(plan.RunArgv, directory, envCopy, limits.RunTimeoutMs, limits.MaxOutputBytes), program.Stdin, readOomKills, onOutput, cancellationToken).ConfigureAwait(false);
         return Result(program.Language, run.Status, run, compile, run);
+    }
+
+    /// <summary>Creates <paramref name="directory"/> and writes the program's files into it; returns their names,
+    /// the entry point first.</summary>
+    public static async Task<IReadOnlyList<string>> WriteSourcesAsync(AgentConnection agent, string directory, ProgramSpec program, CancellationToken cancellationToken)
+    {
+        await agent.RequestAsync(new MakeDirectoryRequest(directory), cancellationToken).ConfigureAwait(false);
+        var names = new List<string>(program.Files.Count);
+        foreach (var (name, content) in program.Files)
+        {
+            names.Add(name);
+            await AgentFiles.WriteAsync(agent, $"{directory}/{name}", content, append: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return names;
     }
 
     /// <summary>A hit puts the entry's files into the directory and replays the compile's output; a miss compiles
@@ -130,7 +138,7 @@ internal static class ProgramRunner
     }
 
     /// <summary>A replayed compile output within this run's cap: a prefix, flagged, when it is longer.</summary>
-    private static string Capped(string text, long maxBytes, out bool truncated)
+    internal static string Capped(string text, long maxBytes, out bool truncated)
     {
         truncated = Encoding.UTF8.GetByteCount(text) > maxBytes;
         if (!truncated)
@@ -149,7 +157,7 @@ internal static class ProgramRunner
         return Encoding.UTF8.GetString(bytes, 0, length);
     }
 
-    private static ExecRequest Exec(string[] argv, string directory, Dictionary<string, string> env, int timeoutMs, long maxOutputBytes) => new()
+    internal static ExecRequest Exec(string[] argv, string directory, Dictionary<string, string> env, int timeoutMs, long maxOutputBytes) => new()
     {
         Argv = argv,
         Cwd = directory,

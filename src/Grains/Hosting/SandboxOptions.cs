@@ -128,6 +128,32 @@ public sealed class SandboxOptions
     /// <summary>Metadata entries per sandbox, and the length of each key and value.</summary>
     public int MaxMetadataEntries { get; set; } = 32;
 
+    /// <summary>Most test cases in one batch (POST /v1/execute with cases; ExecuteBatchAsync). Default 256.</summary>
+    public int MaxBatchCases { get; set; } = 256;
+
+    /// <summary>Most cases of one batch running at once when the caller asks for no fewer, each in its own executor
+    /// and slot; the extra slots are taken only while free and within the tenant's share, so a batch never waits
+    /// for parallelism. Default 4.</summary>
+    public int MaxBatchParallelism { get; set; } = 4;
+
+    /// <summary>Longest a batch may take in the worst case, run one case after another: its compile timeout plus
+    /// every case's run timeout; a batch that could take longer answers 400 (lower the cases' runTimeoutMs). Keeps a
+    /// batch inside the cluster's 11-minute call timeout. Default 600 000 ms.</summary>
+    public int MaxBatchTimeMs { get; set; } = 600_000;
+
+    /// <summary>Largest stdin of one case of a batch, in UTF-8 bytes; more answers 413. Unlike a single run's stdin
+    /// (MaxStdinBytes, one agent frame) it is streamed to the agent in 1 MiB chunks, each sent once the one before
+    /// is in the program's pipe, so it may pass the agent's 8 MiB frame. Default 16 MiB.</summary>
+    public int MaxCaseStdinBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Stdin plus expected output of all of a batch's cases together, in UTF-8 bytes; more answers 413
+    /// (each case's stdin is also held to MaxCaseStdinBytes). Default 64 MiB (over HTTP the body limit comes first).</summary>
+    public long MaxBatchInputBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Stdout and stderr returned per case of a batch, each, in UTF-8 bytes: the comparison uses all the
+    /// output up to the case's cap, the result keeps this much. Default 64 KiB.</summary>
+    public int BatchResultOutputBytes { get; set; } = 64 * 1024;
+
     public IEnumerable<string> Validate()
     {
         if (DefaultTimeoutSeconds <= 0) yield return $"{SectionName}:DefaultTimeoutSeconds must be positive.";
@@ -156,6 +182,12 @@ public sealed class SandboxOptions
         if (MaxRequestsInFlight < 0) yield return $"{SectionName}:MaxRequestsInFlight must not be negative (0 = no limit).";
         if (MaxDownloadBytes <= 0) yield return $"{SectionName}:MaxDownloadBytes must be positive.";
         if (MaxRetainedOutputBytesPerTenant < MaxOutputBytes) yield return $"{SectionName}:MaxRetainedOutputBytesPerTenant must be at least MaxOutputBytes.";
+        if (MaxBatchCases < 1) yield return $"{SectionName}:MaxBatchCases must be at least 1.";
+        if (MaxBatchParallelism < 1) yield return $"{SectionName}:MaxBatchParallelism must be at least 1.";
+        if (MaxBatchTimeMs < 1000 || MaxBatchTimeMs > SoulBoxCluster.CallTimeout.TotalMilliseconds - 30_000) yield return $"{SectionName}:MaxBatchTimeMs must be at least 1000 and leave 30 s of the {SoulBoxCluster.CallTimeout.TotalSeconds:0}-second call timeout.";
+        if (MaxCaseStdinBytes < 1) yield return $"{SectionName}:MaxCaseStdinBytes must be positive.";
+        if (MaxBatchInputBytes < MaxCaseStdinBytes) yield return $"{SectionName}:MaxBatchInputBytes must be at least MaxCaseStdinBytes.";
+        if (BatchResultOutputBytes < 0) yield return $"{SectionName}:BatchResultOutputBytes must not be negative.";
         if (MaxRetainedOutputBytesPerNode < MaxRetainedOutputBytesPerTenant) yield return $"{SectionName}:MaxRetainedOutputBytesPerNode must be at least MaxRetainedOutputBytesPerTenant.";
     }
 }

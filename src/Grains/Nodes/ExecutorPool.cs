@@ -38,6 +38,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ExecutorPool> _logger;
     private readonly OneShotValidator _validator;
+    private readonly BatchValidator _batchValidator;
     private readonly CompileCache _compileCache;
     private readonly ExecutionScheduler _scheduler;
     private readonly IdleExecutors<(string Template, int MemoryMb), Executor> _idle;
@@ -65,6 +66,7 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
         _time = time;
         _logger = logger;
         _validator = new OneShotValidator(_options);
+        _batchValidator = new BatchValidator(_options);
         var slots = _options.MaxConcurrentExecutions;
         _scheduler = new ExecutionScheduler(
             slots,
@@ -174,25 +176,33 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
 
     /// <summary>The compile stage's own memory limit, set on the executor only while the compiler runs; the run limit
     /// it goes back to is the container's (the run's memory bucket).</summary>
-    private CompileMemory? CompileMemoryOf(Executor executor, OneShotRun run) => run.Limits.CompileMemoryMb is { } compileMb
+    private CompileMemory? CompileMemoryOf(Executor executor, OneShotRun run) => CompileMemoryOf(executor, run, run.MemoryMb);
+
+    /// <param name="runMemoryMb">The memory the program asked for, whose bucket is the executor's limit.</param>
+    private CompileMemory? CompileMemoryOf(Executor executor, OneShotRun run, int runMemoryMb) => run.Limits.CompileMemoryMb is { } compileMb
         ? new CompileMemory(
             (bytes, ct) => _runtime.SetMemoryLimitAsync(executor.Container, bytes, ct),
             compileMb * 1024L * 1024,
-            ExecutorMemoryBuckets.RoundUp(run.MemoryMb, _options.MaxMemoryMb) * 1024L * 1024)
+            ExecutorMemoryBuckets.RoundUp(runMemoryMb, _options.MaxMemoryMb) * 1024L * 1024)
         : null;
 
     /// <summary>The container's limit is the memory bucket; a run whose peak passed the limit it asked for did not
     /// keep to it, so its verdict is the memory limit even when the kernel did not kill it.</summary>
     private static ExecuteResult WithRequestedMemory(ExecuteResult result, int memoryMb)
     {
-        var limit = memoryMb * 1024L * 1024;
-        if (result.Run is not { } run || run.PeakMemoryBytes <= limit || run.Status is not (ExecutionStatus.Ok or ExecutionStatus.RuntimeError or ExecutionStatus.OutputLimit))
+        if (result.Run is not { } run)
         {
             return result;
         }
 
-        return result with { Status = ExecutionStatus.MemoryLimit, Run = run with { Status = ExecutionStatus.MemoryLimit } };
+        var limited = WithRequestedMemory(run, memoryMb);
+        return ReferenceEquals(limited, run) ? result : result with { Status = ExecutionStatus.MemoryLimit, Run = limited };
     }
+
+    private static CommandResult WithRequestedMemory(CommandResult run, int memoryMb) =>
+        run.PeakMemoryBytes > memoryMb * 1024L * 1024 && run.Status is ExecutionStatus.Ok or ExecutionStatus.RuntimeError or ExecutionStatus.OutputLimit
+            ? run with { Status = ExecutionStatus.MemoryLimit }
+            : run;
 
     private static ExecuteResult TimedOut(string language, TimeSpan elapsed) => new()
     {
@@ -241,36 +251,56 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
     /// longest goes instead, if that is another one). The reset itself covers processes, files, /dev/shm and IPC.</summary>
     private async Task RecycleAsync((string Template, int MemoryMb) key, Executor executor)
     {
-        var kept = false;
+        if (await ResetAsync(executor).ConfigureAwait(false))
+        {
+            KeepIdle(key, executor);
+        }
+        else
+        {
+            await DiscardAsync(executor).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resets an executor for its next run: true when the reset succeeded within ExecutorResetTimeoutMs and
+    /// the agent still answers; the caller removes it otherwise.</summary>
+    private async Task<bool> ResetAsync(Executor executor)
+    {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.ExecutorResetTimeoutMs), _time);
             await using var abort = timeout.Token.UnsafeRegister(static e => _ = ((Executor)e!).Agent.DisposeAsync(), executor).ConfigureAwait(false);
             await executor.Agent.RequestAsync(new ResetRequest(), timeout.Token).ConfigureAwait(false);
-            if (!executor.Agent.IsClosed && !timeout.IsCancellationRequested)
-            {
-                var evicted = _idle.Add(key, executor);
-                kept = !evicted.Contains(executor);
-                foreach (var old in evicted.Where(e => !ReferenceEquals(e, executor)))
-                {
-                    _ = DiscardAsync(old);
-                }
-            }
+            return !executor.Agent.IsClosed && !timeout.IsCancellationRequested;
         }
         catch (Exception e)
         {
             LogResetFailed(e, executor.Container.Id);
+            return false;
         }
-        finally
+    }
+
+    /// <summary>Puts a reset executor into the idle set, within its caps (what falls out is removed; on a draining
+    /// node nothing is kept).</summary>
+    private void KeepIdle((string Template, int MemoryMb) key, Executor executor)
+    {
+        var kept = false;
+        if (!_drain.IsDraining)
         {
-            if (kept)
+            var evicted = _idle.Add(key, executor);
+            kept = !evicted.Contains(executor);
+            foreach (var old in evicted.Where(e => !ReferenceEquals(e, executor)))
             {
-                _busy.TryRemove(executor, out _);
+                _ = DiscardAsync(old);
             }
-            else
-            {
-                await DiscardAsync(executor).ConfigureAwait(false);
-            }
+        }
+
+        if (kept)
+        {
+            _busy.TryRemove(executor, out _);
+        }
+        else
+        {
+            _ = DiscardAsync(executor);
         }
     }
 

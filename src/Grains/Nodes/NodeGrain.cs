@@ -84,6 +84,18 @@ internal sealed class NodeGrain(
 
     public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)
     {
+        CheckCanExecute(tenant);
+        return await executors.ExecuteAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
+    }
+
+    public async Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, string tenant, CancellationToken cancellationToken = default)
+    {
+        CheckCanExecute(tenant);
+        return await executors.ExecuteBatchAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
+    }
+
+    private void CheckCanExecute(string tenant)
+    {
         if (!IsThisNode)
         {
             LeaveForeignSilo();
@@ -99,8 +111,6 @@ internal sealed class NodeGrain(
         {
             throw new SandboxValidationException("tenant", "A one-shot execution needs the tenant it runs for.");
         }
-
-        return await executors.ExecuteAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
     }
 
     public Task<DrainStatus?> DrainAsync() => Task.FromResult(IsThisNode ? drainer.Begin(NodeDrainer.AdminTrigger) : NotHere());

@@ -153,3 +153,44 @@ public sealed record SignalBody
     /// <summary>Signal number: 15 SIGTERM, 9 SIGKILL, 2 SIGINT, 1 SIGHUP, ...</summary>
     public int? Signal { get; init; }
 }
+
+/// <summary>Body of POST /v1/execute: a single run (<see cref="ExecuteRequest"/>'s fields), or with <see cref="Cases"/>
+/// a batch (<see cref="ExecuteBatchRequest"/>'s fields; stdin and args then belong to each case).</summary>
+public sealed record ExecuteBody
+{
+    public string? Language { get; init; }
+    public string? Code { get; init; }
+    public SourceFile[]? Files { get; init; }
+    /// <summary>Single run only.</summary>
+    public string? Stdin { get; init; }
+    /// <summary>Single run only.</summary>
+    public string[]? Args { get; init; }
+    /// <summary>The run's limits; for a batch, the compile's and every case's defaults.</summary>
+    public ExecutionLimits? Limits { get; init; }
+    /// <summary>Test cases: makes the request a batch.</summary>
+    public TestCase[]? Cases { get; init; }
+    /// <summary>Batch only: exact, trailing_whitespace (default) or tokens, with an optional floatTolerance.</summary>
+    public OutputComparison? Comparison { get; init; }
+    /// <summary>Batch only: most cases at once.</summary>
+    public int? MaxParallelism { get; init; }
+
+    public ExecuteRequest ToRequest()
+    {
+        if (Comparison is not null || MaxParallelism is not null)
+        {
+            throw new SandboxValidationException(Comparison is not null ? "comparison" : "maxParallelism", "comparison and maxParallelism belong to a batch, which needs cases.");
+        }
+
+        return new() { Language = Language!, Code = Code, Files = Files, Stdin = Stdin, Args = Args, Limits = Limits };
+    }
+
+    public ExecuteBatchRequest ToBatch()
+    {
+        if (Stdin is not null || Args is not null)
+        {
+            throw new SandboxValidationException(Stdin is not null ? "stdin" : "args", "A batch takes stdin and args per case (cases[i].stdin, cases[i].args).");
+        }
+
+        return new() { Language = Language!, Code = Code, Files = Files, Cases = Cases!, Comparison = Comparison, Limits = Limits, MaxParallelism = MaxParallelism };
+    }
+}

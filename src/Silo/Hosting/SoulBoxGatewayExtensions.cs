@@ -58,6 +58,8 @@ public static class SoulBoxGatewayExtensions
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter<ExecutionStatus>(JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter<CaseVerdict>(JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter<ComparisonMode>(JsonNamingPolicy.SnakeCaseLower));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddSingleton<SandboxAccess>();
