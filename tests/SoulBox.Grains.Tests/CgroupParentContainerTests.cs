@@ -32,7 +32,7 @@ public sealed class CgroupParentContainerTests : IAsyncLifetime
         // A cluster id of its own: no reaper of a real cluster takes this container for one of its own.
         var owner = new ContainerOwner($"cgtest-{_parent[^8..]}", node, SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 1));
         _runtime = new DockerContainerRuntime(Options.Create(options), new NodeIdentity(node), owner,
-            new SoulBoxMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DockerContainerRuntime>.Instance);
+            new SoulBoxMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), new SoulBox.Grains.Nodes.TemplateDefinitions(Options.Create(new CustomTemplatesOptions()), Options.Create(options)), NullLogger<DockerContainerRuntime>.Instance);
         return Task.CompletedTask;
     }
 

@@ -35,7 +35,7 @@ public sealed class TemplateDiscoveryTests : IAsyncLifetime
         var node = $"tpl-{_prefix[13..21]}";
         var owner = new ContainerOwner(node, node, SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 1));
         var runtime = new DockerContainerRuntime(Options.Create(options), new NodeIdentity(node), owner,
-            new SoulBoxMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), NullLogger<DockerContainerRuntime>.Instance);
+            new SoulBoxMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), new SoulBox.Grains.Nodes.TemplateDefinitions(Options.Create(new CustomTemplatesOptions()), Options.Create(options)), NullLogger<DockerContainerRuntime>.Instance);
 
         var templates = await runtime.ListTemplatesAsync(CancellationToken.None);
         var ids = await runtime.ListTemplateImageIdsAsync(CancellationToken.None);

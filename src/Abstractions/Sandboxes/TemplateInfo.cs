@@ -18,4 +18,11 @@ public sealed record TemplateInfo
     [Id(5)] public string User { get; init; } = "";
     /// <summary>The sandbox user's home, its default working directory (/home/sandbox; /home/user in the E2B-style templates).</summary>
     [Id(6)] public string Home { get; init; } = "";
+    /// <summary>Whether sandboxes can be created from it now. A registered template (SoulBox:Templates) is listed even
+    /// when its image is missing or the agent cannot run in it, with <see cref="UnavailableReason"/> saying which.</summary>
+    [Id(7)] public bool Available { get; init; } = true;
+    /// <summary>Why <see cref="Available"/> is false (the image missing, a glibc too old for the agent); null when available.</summary>
+    [Id(8)] public string? UnavailableReason { get; init; }
+    /// <summary>Registered by the operator in configuration (SoulBox:Templates), not one of SoulBox's own.</summary>
+    [Id(9)] public bool Custom { get; init; }
 }

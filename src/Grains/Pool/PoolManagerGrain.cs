@@ -16,6 +16,7 @@ internal sealed partial class PoolManagerGrain(
     DemandPredictor predictor,
     TemplateCatalog catalog,
     NodeDrain drain,
+    TemplateDefinitions definitions,
     IOptions<PoolOptions> options,
     ILogger<PoolManagerGrain> logger) : Grain, IPoolManagerGrain
 {
@@ -63,7 +64,9 @@ internal sealed partial class PoolManagerGrain(
         var templates = _options.Templates.Length > 0 ? _options.Templates.Where(present.ContainsKey) : present.Keys;
         var horizon = TimeSpan.FromSeconds(_options.HorizonSeconds);
         // A draining node takes no new sandboxes: its pool stops refilling and its warm containers go.
-        var targets = templates.ToDictionary(t => t, t => drain.IsDraining ? 0 : predictor.Target(t, horizon, _options.MinWarmPerTemplate, _options.MaxWarmPerTemplate));
+        // A registered template keeps its own minimum (default 0: warmed only once sandboxes of it are being created).
+        var targets = templates.ToDictionary(t => t, t => drain.IsDraining ? 0
+            : predictor.Target(t, horizon, definitions.Find(t)?.MinWarm ?? _options.MinWarmPerTemplate, _options.MaxWarmPerTemplate));
         var total = targets.Values.Sum();
         if (total > _options.MaxWarmTotal && total > 0)
         {

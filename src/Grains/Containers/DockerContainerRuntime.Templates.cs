@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using SoulBox.Agent.Protocol;
+using SoulBox.Grains.Nodes;
+
+namespace SoulBox.Grains.Containers;
+
+/// <summary>Templates registered in configuration (SoulBox:Templates): found by the image each names, and offered only
+/// when that image is present and the agent runs in it. Either failing makes the template unavailable with the reason
+/// (listed, never placed on), not an error of the listing: a missing custom image must not take the node down.</summary>
+internal sealed partial class DockerContainerRuntime
+{
+    /// <summary>The oldest glibc the published agent (NativeAOT, linked on Debian bookworm) runs on: it needs
+    /// GLIBC_2.34 symbols (scripts/setup.sh prints the figure after each publish).</summary>
+    public const string AgentMinimumGlibc = "2.34";
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+
+    // Per image id: null when the agent runs in it, else why not. An id never changes content, so one probe each.
+    private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _agentProbes = new(StringComparer.Ordinal);
+
+    /// <summary>Every registered template with its image id when present; unavailable ones carry the reason.</summary>
+    private async Task<IReadOnlyList<(TemplateInfo Info, string? ImageId)>> ListCustomTemplatesAsync(CancellationToken cancellationToken)
+    {
+        List<(TemplateInfo, string?)> listed = [];
+        foreach (var definition in _templates.Custom)
+        {
+            var info = new TemplateInfo
+            {
+                Name = definition.Name,
+                Language = definition.DefaultLanguage,
+                Version = definition.Version ?? "",
+                Image = definition.Image,
+                Languages = [.. definition.Languages],
+                User = definition.User,
+                Home = definition.Home,
+                Custom = true,
+            };
+            ImageInspectResponse image;
+            try
+            {
+                image = await _docker.Images.InspectImageAsync(definition.Image, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerImageNotFoundException)
+            {
+                listed.Add((info with { Available = false, UnavailableReason = $"No image '{definition.Image}' on node '{_node.Name}'; {BuildHint(definition)}" }, null));
+                continue;
+            }
+
+            var version = definition.Version
+                ?? (image.Config?.Labels is { } labels && labels.TryGetValue("soulbox.version", out var label) ? label : "");
+            var reason = await AgentIncompatibilityAsync(definition, image.ID, cancellationToken).ConfigureAwait(false);
+            listed.Add((info with { Version = version, Available = reason is null, UnavailableReason = reason }, image.ID));
+        }
+
+        return listed;
+    }
+
+    /// <summary>Throws a <see cref="SandboxValidationException"/> naming the template and the glibc found when the agent
+    /// cannot run in the template's image.</summary>
+    private async Task EnsureAgentRunsAsync(TemplateDefinition definition, string imageId, CancellationToken cancellationToken)
+    {
+        if (await AgentIncompatibilityAsync(definition, imageId, cancellationToken).ConfigureAwait(false) is { } reason)
+        {
+            throw new SandboxValidationException("template", reason);
+        }
+    }
+
+    private async Task<string?> AgentIncompatibilityAsync(TemplateDefinition definition, string imageId, CancellationToken cancellationToken)
+    {
+        var probe = _agentProbes.GetOrAdd(imageId, id => new Lazy<Task<string?>>(() => ProbeAgentAsync(id)));
+        string? problem;
+        try
+        {
+            problem = await probe.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The engine failed, not the image: ask again next time.
+            _agentProbes.TryRemove(imageId, out _);
+            throw;
+        }
+
+        return problem is null ? null : $"Template '{definition.Name}' (image '{definition.Image}') cannot run the SoulBox agent: {problem}";
+    }
+
+    /// <summary>Runs <c>soulbox-agent --version</c> in the image the way sandboxes mount it; when that fails, reads the
+    /// image's glibc with <c>ldd --version</c>. Null when the agent runs.</summary>
+    private async Task<string?> ProbeAgentAsync(string imageId)
+    {
+        var (exit, output) = await RunProbeAsync(imageId, [$"{AgentProtocol.ContainerAgentDirectory}/soulbox-agent", "--version"]).ConfigureAwait(false);
+        if (exit == 0)
+        {
+            return null;
+        }
+
+        string glibc;
+        try
+        {
+            var (lddExit, ldd) = await RunProbeAsync(imageId, ["ldd", "--version"]).ConfigureAwait(false);
+            glibc = lddExit == 0 && GlibcVersionOf(ldd) is { } found ? $"glibc {found}" : "no glibc (ldd --version did not name one: a musl or distroless image?)";
+        }
+        catch (DockerApiException)
+        {
+            // No ldd in the image: the engine refuses to start a missing executable.
+            glibc = "no glibc (the image has no ldd: a musl or distroless image?)";
+        }
+
+        return $"it needs glibc >= {AgentMinimumGlibc} and the image has {glibc}; the agent said: {FirstLine(output)} (exit {exit}). Build the image FROM soulbox/python or another Debian bookworm / Ubuntu 22.04 or newer base.";
+    }
+
+    /// <summary>The glibc version in <c>ldd --version</c>'s first line ("ldd (Ubuntu GLIBC 2.31-0ubuntu9.9) 2.31").</summary>
+    internal static string? GlibcVersionOf(string lddOutput)
+    {
+        var first = FirstLine(lddOutput);
+        return first.Contains("GLIBC", StringComparison.OrdinalIgnoreCase) || first.Contains("GNU libc", StringComparison.OrdinalIgnoreCase)
+            ? TrailingVersion().Match(first) is { Success: true } match ? match.Groups[1].Value : null
+            : null;
+    }
+
+    private async Task<(long Exit, string Output)> RunProbeAsync(string imageId, string[] command)
+    {
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
+        var agentDirectory = _options.AgentDirectory
+            ?? throw new InvalidOperationException($"{ContainerRuntimeOptions.SectionName}:AgentDirectory is not set and no artifacts/agent was found; run scripts/setup.sh.");
+        var created = await _docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"soulbox-{_node.Name}-probe-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant(),
+            Image = imageId,
+            // Nobody, no capabilities, no network: the probe only prints versions.
+            User = "65534:65534",
+            Entrypoint = command,
+            Cmd = [],
+            NetworkDisabled = true,
+            Labels = new Dictionary<string, string>
+            {
+                [NodeLabel] = _node.Name,
+                [PurposeLabel] = "probe",
+                [ContainerLabels.Cluster] = _owner.ClusterId,
+                [ContainerLabels.Silo] = _owner.Silo.ToParsableString(),
+                [ContainerLabels.Engine] = await GetEngineIdAsync(timeout.Token).ConfigureAwait(false),
+            },
+            HostConfig = new HostConfig
+            {
+                NetworkMode = "none",
+                ReadonlyRootfs = true,
+                Binds = [$"{agentDirectory}:{AgentProtocol.ContainerAgentDirectory}:ro"],
+                CapDrop = ["ALL"],
+                SecurityOpt = ["no-new-privileges"],
+                Memory = 128L * 1024 * 1024,
+                MemorySwap = 128L * 1024 * 1024,
+                PidsLimit = 64,
+                Runtime = _options.OciRuntime,
+                CgroupParent = _options.EffectiveCgroupParent!,
+            },
+        }, timeout.Token).ConfigureAwait(false);
+        try
+        {
+            await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), timeout.Token).ConfigureAwait(false);
+            var waited = await _docker.Containers.WaitContainerAsync(created.ID, timeout.Token).ConfigureAwait(false);
+            using var logs = await _docker.Containers.GetContainerLogsAsync(created.ID, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, timeout.Token).ConfigureAwait(false);
+            var (stdout, stderr) = await logs.ReadOutputToEndAsync(timeout.Token).ConfigureAwait(false);
+            return (waited.StatusCode, (stderr + stdout).Trim());
+        }
+        finally
+        {
+            await RemoveByNameAsync(created.ID).ConfigureAwait(false);
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var line = text.Trim().Split('\n', 2)[0].Trim();
+        return line.Length == 0 ? "(no output)" : line.Length > 300 ? line[..300] + "…" : line;
+    }
+
+    /// <summary>How to make a missing image: setup.sh builds images/&lt;name&gt; under the default reference.</summary>
+    private string BuildHint(TemplateDefinition definition) => !definition.Custom
+        ? "run scripts/setup.sh."
+        : definition.Image == $"{_options.ImagePrefix}{definition.Name}:latest"
+            ? $"build it with scripts/setup.sh --images {definition.Name} (images/{definition.Name}/Dockerfile) or pull it."
+            : "build or pull it (SoulBox:Templates:" + definition.Name + ":Image names it).";
+
+    [GeneratedRegex(@"([0-9]+\.[0-9]+)\s*$")]
+    private static partial Regex TrailingVersion();
+}
