@@ -96,17 +96,8 @@ internal sealed partial class DockerContainerRuntime
             return null;
         }
 
-        string glibc;
-        try
-        {
-            var (lddExit, ldd) = await RunProbeAsync(imageId, ["ldd", "--version"]).ConfigureAwait(false);
-            glibc = lddExit == 0 && GlibcVersionOf(ldd) is { } found ? $"glibc {found}" : "no glibc (ldd --version did not name one: a musl or distroless image?)";
-        }
-        catch (DockerApiException)
-        {
-            // No ldd in the image: the engine refuses to start a missing executable.
-            glibc = "no glibc (the image has no ldd: a musl or distroless image?)";
-        }
+        var (lddExit, ldd) = await RunProbeAsync(imageId, ["ldd", "--version"]).ConfigureAwait(false);
+        var glibc = lddExit == 0 && GlibcVersionOf(ldd) is { } found ? $"glibc {found}" : "no glibc that ldd --version names (a musl, distroless or broken image?)";
 
         return $"it needs glibc >= {AgentMinimumGlibc} and the image has {glibc}; the agent said: {FirstLine(output)} (exit {exit}). Build the image FROM soulbox/python or another Debian bookworm / Ubuntu 22.04 or newer base.";
     }
@@ -158,7 +149,17 @@ internal sealed partial class DockerContainerRuntime
         }, timeout.Token).ConfigureAwait(false);
         try
         {
-            await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), timeout.Token).ConfigureAwait(false);
+            try
+            {
+                await _docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (e.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.InternalServerError)
+            {
+                // The runtime could not exec the command in this image (no dynamic loader, no such program): the
+                // image's answer, not the engine failing.
+                return (-1, e.Message);
+            }
+
             var waited = await _docker.Containers.WaitContainerAsync(created.ID, timeout.Token).ConfigureAwait(false);
             using var logs = await _docker.Containers.GetContainerLogsAsync(created.ID, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, timeout.Token).ConfigureAwait(false);
             var (stdout, stderr) = await logs.ReadOutputToEndAsync(timeout.Token).ConfigureAwait(false);

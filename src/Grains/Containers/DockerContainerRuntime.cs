@@ -98,6 +98,9 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
                 // A registered image may lack what the agent needs (an older glibc): say so now, naming the template and
                 // the glibc found, instead of waiting AgentStartTimeoutSeconds for an agent that never answers.
                 await EnsureAgentRunsAsync(definition, imageId, cancellationToken).ConfigureAwait(false);
+                // The image was built for its own user (FROM soulbox/python sets HOME=/home/sandbox): programs look in
+                // $HOME, so it names the home this template was registered with.
+                imageEnv = new Dictionary<string, string>(imageEnv) { ["HOME"] = home };
             }
         }
         catch
