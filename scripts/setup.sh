@@ -6,7 +6,9 @@
 #
 # Usage: scripts/setup.sh [--images python,node,go,java,base,code-interpreter] [--runtimes runsc[,crun]]
 #   --images    build only these runtime images (code-interpreter is built FROM soulbox/base:
-#               base is added before it when missing from the list)
+#               base is added before it when missing from the list). A name of your own builds
+#               images/<name>/Dockerfile as soulbox/<name>:latest, labelled soulbox.template=<name>;
+#               register it with SoulBox:Templates:<name>:Language (README, "Adding a template")
 #   --runtimes  also install these OCI runtimes from Debian and register them with dockerd
 #               (scripts/oci-runtimes.sh; daemon.json merged, dockerd reloaded, never restarted);
 #               use with SoulBox:Docker:OciRuntime=runsc. Sandboxes run under runc otherwise
@@ -55,7 +57,7 @@ while [ $# -gt 0 ]; do
         --runtimes) [ $# -ge 2 ] || die "--runtimes needs a value, e.g. --runtimes runsc"
                     RUNTIMES="$2"; shift 2 ;;
         --runtimes=*) RUNTIMES="${1#--runtimes=}"; shift ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
@@ -433,9 +435,19 @@ version_cmd() {
         node)   echo 'node --version' ;;
         go)     echo 'go version' ;;
         java)   echo 'java --version' ;;
-        *)      echo 'true' ;;
+        # An image of your own: by the language its Dockerfile (or parent) labels soulbox.language.
+        *)      case "$(docker image inspect -f '{{index .Config.Labels "soulbox.language"}}' "soulbox/$1:latest" 2>/dev/null)" in
+                    python)     echo 'python3 --version' ;;
+                    javascript) echo 'node --version' ;;
+                    go)         echo 'go version' ;;
+                    java)       echo 'java --version' ;;
+                    *)          echo 'true' ;;
+                esac ;;
     esac
 }
+
+# Whether $1 is one of SoulBox's own templates (ALL_IMAGES) rather than an image of the operator's.
+builtin_image() { [[ " ${ALL_IMAGES[*]} " == *" $1 "* ]]; }
 
 log "e. runtime images (builder: $BUILDER_NAME)"
 for name in "${IMAGES[@]}"; do
@@ -448,7 +460,11 @@ for name in "${IMAGES[@]}"; do
     fi
     log "e. building $tag (${have:+hash changed}${have:-missing})"
     old_id="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
-    "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" -t "$tag" "images/$name"
+    # An image of your own is labelled with its own name: one built FROM soulbox/python would otherwise carry the
+    # parent's soulbox.template=python (labels are inherited); its version goes in a label the same way.
+    own=()
+    builtin_image "$name" || own=(--label "soulbox.template=$name")
+    "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" "${own[@]}" -t "$tag" "images/$name"
     first_id="$(docker image inspect -f '{{.Id}}' "$tag")"
     # Version comes from the built image itself; a second build (all layers
     # cached, only the final LABEL changes) records it as soulbox.version.
@@ -456,7 +472,8 @@ for name in "${IMAGES[@]}"; do
                | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1 || true)"
     version="${version:-unknown}"
     log "e. $tag: version $version; recording label"
-    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
+    builtin_image "$name" || own+=(--label "soulbox.version=$version")
+    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" "${own[@]}" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
     # Drop the intermediate image that carried soulbox.version=unknown.
     if [ "$(docker image inspect -f '{{.Id}}' "$tag")" != "$first_id" ]; then
         docker image rm "$first_id" >/dev/null 2>&1 || true
@@ -466,6 +483,11 @@ for name in "${IMAGES[@]}"; do
         docker image rm "$old_id" >/dev/null 2>&1 || true
     fi
     log "e. built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+    if ! builtin_image "$name"; then
+        lang="$(docker image inspect -f '{{index .Config.Labels "soulbox.language"}}' "$tag")"
+        log "e. $tag is a template of your own: register it on every worker with" \
+            "SoulBox:Templates:$name:Language=${lang:-python} (appsettings.json, or SoulBox__Templates__${name}__Language=${lang:-python})"
+    fi
 done
 
 # ---------------------------------------------------------------- f. agent x images
