@@ -37,6 +37,9 @@ public sealed class CustomTemplateTests : IAsyncLifetime
             ["SoulBox:Templates:ghost:Language"] = "python",
             ["SoulBox:Templates:broken:Image"] = Broken,
             ["SoulBox:Templates:broken:Language"] = "python",
+            // The image has Python only: a template that declares JavaScript in it is refused, naming the check.
+            ["SoulBox:Templates:nonode:Image"] = Marked,
+            ["SoulBox:Templates:nonode:Language"] = "javascript",
             // No warm containers of the built-in templates: only demand warms, and the machine stays quiet.
             ["SoulBox:Pool:MinWarmPerTemplate"] = "0",
         });
@@ -58,6 +61,8 @@ public sealed class CustomTemplateTests : IAsyncLifetime
         Assert.Contains($"No image '{Missing}' on node '{NodeName}'", templates["ghost"].GetProperty("unavailableReason").GetString());
         Assert.False(templates["broken"].GetProperty("available").GetBoolean());
         Assert.Contains("needs glibc >= 2.34", templates["broken"].GetProperty("unavailableReason").GetString());
+        Assert.False(templates["nonode"].GetProperty("available").GetBoolean());
+        Assert.StartsWith($"Template 'nonode' (image '{Marked}') cannot run javascript: `node --version` failed in the image:", templates["nonode"].GetProperty("unavailableReason").GetString());
 
         using (var response = await tenant.PostJsonAsync("/v1/sandboxes", new { template = "marked" }))
         {

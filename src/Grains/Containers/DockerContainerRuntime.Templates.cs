@@ -70,7 +70,9 @@ internal sealed partial class DockerContainerRuntime
 
     private async Task<string?> AgentIncompatibilityAsync(TemplateDefinition definition, string imageId, CancellationToken cancellationToken)
     {
-        var probe = _agentProbes.GetOrAdd(imageId, id => new Lazy<Task<string?>>(() => ProbeAgentAsync(id)));
+        // Keyed by image and languages: two templates may share an image and declare different languages.
+        var key = $"{imageId}|{string.Join(',', definition.Languages)}";
+        var probe = _agentProbes.GetOrAdd(key, _ => new Lazy<Task<string?>>(() => ProbeImageAsync(imageId, definition.Languages)));
         string? problem;
         try
         {
@@ -79,15 +81,45 @@ internal sealed partial class DockerContainerRuntime
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The engine failed, not the image: ask again next time.
-            _agentProbes.TryRemove(imageId, out _);
+            _agentProbes.TryRemove(key, out _);
             throw;
         }
 
-        return problem is null ? null : $"Template '{definition.Name}' (image '{definition.Image}') cannot run the SoulBox agent: {problem}";
+        return problem is null ? null : $"Template '{definition.Name}' (image '{definition.Image}') {problem}";
+    }
+
+    /// <summary>The agent first, then each declared language's interpreter (and bash, which commands use): a template
+    /// whose python3 is missing would otherwise be offered and fail every warm-up and first run.</summary>
+    private async Task<string?> ProbeImageAsync(string imageId, IReadOnlyList<string> languages)
+    {
+        if (await ProbeAgentAsync(imageId).ConfigureAwait(false) is { } agentProblem)
+        {
+            return $"cannot run the SoulBox agent: {agentProblem}";
+        }
+
+        foreach (var language in languages.Append(Languages.Shell).Distinct())
+        {
+            string[] check = language switch
+            {
+                // The kernel needs the standard library, which python3-minimal lacks.
+                Languages.Python => ["python3", "-c", "import ast, base64, json, linecache, traceback"],
+                Languages.JavaScript => ["node", "--version"],
+                Languages.Go => ["go", "version"],
+                Languages.Java => ["java", "-version"],
+                _ => ["bash", "--version"],
+            };
+            var (exit, output) = await RunProbeAsync(imageId, check).ConfigureAwait(false);
+            if (exit != 0)
+            {
+                return $"cannot run {language}: `{string.Join(' ', check)}` failed in the image: {FirstLine(output)} (exit {exit}).";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Runs <c>soulbox-agent --version</c> in the image the way sandboxes mount it; when that fails, reads the
-    /// image's glibc with <c>ldd --version</c>. Null when the agent runs.</summary>
+    /// image's glibc with <c>ldd --version</c>. Null when the agent runs, else why not.</summary>
     private async Task<string?> ProbeAgentAsync(string imageId)
     {
         var (exit, output) = await RunProbeAsync(imageId, [$"{AgentProtocol.ContainerAgentDirectory}/soulbox-agent", "--version"]).ConfigureAwait(false);
