@@ -21,41 +21,38 @@ internal sealed partial class DockerContainerRuntime
     // Per image id: null when the agent runs in it, else why not. An id never changes content, so one probe each.
     private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _agentProbes = new(StringComparer.Ordinal);
 
-    /// <summary>Every registered template with its image id when present; unavailable ones carry the reason.</summary>
-    private async Task<IReadOnlyList<(TemplateInfo Info, string? ImageId)>> ListCustomTemplatesAsync(CancellationToken cancellationToken)
-    {
-        List<(TemplateInfo, string?)> listed = [];
-        foreach (var definition in _templates.Custom)
-        {
-            var info = new TemplateInfo
-            {
-                Name = definition.Name,
-                Language = definition.DefaultLanguage,
-                Version = definition.Version ?? "",
-                Image = definition.Image,
-                Languages = [.. definition.Languages],
-                User = definition.User,
-                Home = definition.Home,
-                Custom = true,
-            };
-            ImageInspectResponse image;
-            try
-            {
-                image = await _docker.Images.InspectImageAsync(definition.Image, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DockerImageNotFoundException)
-            {
-                listed.Add((info with { Available = false, UnavailableReason = $"No image '{definition.Image}' on node '{_node.Name}'; {BuildHint(definition)}" }, null));
-                continue;
-            }
+    /// <summary>Every registered template with its image id when present; unavailable ones carry the reason. Templates
+    /// are looked at in parallel: a first look (after start-up or a rebuild) runs each image's checks.</summary>
+    private async Task<IReadOnlyList<(TemplateInfo Info, string? ImageId)>> ListCustomTemplatesAsync(CancellationToken cancellationToken) =>
+        await Task.WhenAll(_templates.Custom.Select(d => DescribeCustomAsync(d, cancellationToken))).ConfigureAwait(false);
 
-            var version = definition.Version
-                ?? (image.Config?.Labels is { } labels && labels.TryGetValue("soulbox.version", out var label) ? label : "");
-            var reason = await AgentIncompatibilityAsync(definition, image.ID, cancellationToken).ConfigureAwait(false);
-            listed.Add((info with { Version = version, Available = reason is null, UnavailableReason = reason }, image.ID));
+    private async Task<(TemplateInfo Info, string? ImageId)> DescribeCustomAsync(TemplateDefinition definition, CancellationToken cancellationToken)
+    {
+        var info = new TemplateInfo
+        {
+            Name = definition.Name,
+            Language = definition.DefaultLanguage,
+            Version = definition.Version ?? "",
+            Image = definition.Image,
+            Languages = [.. definition.Languages],
+            User = definition.User,
+            Home = definition.Home,
+            Custom = true,
+        };
+        ImageInspectResponse image;
+        try
+        {
+            image = await _docker.Images.InspectImageAsync(definition.Image, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return (info with { Available = false, UnavailableReason = $"No image '{definition.Image}' on node '{_node.Name}'; {BuildHint(definition)}" }, null);
         }
 
-        return listed;
+        var version = definition.Version
+            ?? (image.Config?.Labels is { } labels && labels.TryGetValue("soulbox.version", out var label) ? label : "");
+        var reason = await AgentIncompatibilityAsync(definition, image.ID, cancellationToken).ConfigureAwait(false);
+        return (info with { Version = version, Available = reason is null, UnavailableReason = reason }, image.ID);
     }
 
     /// <summary>Throws a <see cref="SandboxValidationException"/> naming the template and the glibc found when the agent
@@ -92,30 +89,31 @@ internal sealed partial class DockerContainerRuntime
     /// whose python3 is missing would otherwise be offered and fail every warm-up and first run.</summary>
     private async Task<string?> ProbeImageAsync(string imageId, IReadOnlyList<string> languages)
     {
-        if (await ProbeAgentAsync(imageId).ConfigureAwait(false) is { } agentProblem)
+        // All at once (each is a container start, about half a second): the agent's answer is reported first.
+        var agent = ProbeAgentAsync(imageId);
+        var interpreters = languages.Append(Languages.Shell).Distinct().Select(language => ProbeLanguageAsync(imageId, language)).ToList();
+        if (await agent.ConfigureAwait(false) is { } agentProblem)
         {
+            await Task.WhenAll(interpreters).ConfigureAwait(false);
             return $"cannot run the SoulBox agent: {agentProblem}";
         }
 
-        foreach (var language in languages.Append(Languages.Shell).Distinct())
-        {
-            string[] check = language switch
-            {
-                // The kernel needs the standard library, which python3-minimal lacks.
-                Languages.Python => ["python3", "-c", "import ast, base64, json, linecache, traceback"],
-                Languages.JavaScript => ["node", "--version"],
-                Languages.Go => ["go", "version"],
-                Languages.Java => ["java", "-version"],
-                _ => ["bash", "--version"],
-            };
-            var (exit, output) = await RunProbeAsync(imageId, check).ConfigureAwait(false);
-            if (exit != 0)
-            {
-                return $"cannot run {language}: `{string.Join(' ', check)}` failed in the image: {FirstLine(output)} (exit {exit}).";
-            }
-        }
+        return (await Task.WhenAll(interpreters).ConfigureAwait(false)).FirstOrDefault(problem => problem is not null);
+    }
 
-        return null;
+    private async Task<string?> ProbeLanguageAsync(string imageId, string language)
+    {
+        string[] check = language switch
+        {
+            // The kernel needs the standard library, which python3-minimal lacks.
+            Languages.Python => ["python3", "-c", "import ast, base64, json, linecache, traceback"],
+            Languages.JavaScript => ["node", "--version"],
+            Languages.Go => ["go", "version"],
+            Languages.Java => ["java", "-version"],
+            _ => ["bash", "--version"],
+        };
+        var (exit, output) = await RunProbeAsync(imageId, check).ConfigureAwait(false);
+        return exit == 0 ? null : $"cannot run {language}: `{string.Join(' ', check)}` failed in the image: {FirstLine(output)} (exit {exit}).";
     }
 
     /// <summary>Runs <c>soulbox-agent --version</c> in the image the way sandboxes mount it; when that fails, reads the
