@@ -87,6 +87,9 @@ public sealed partial class CustomTemplatesOptions
         }
     }
 
+    /// <summary>A name a registered template may have: 1-32 lowercase letters, digits or '-', not starting with '-'.</summary>
+    public static bool IsTemplateName(string value) => TemplateName().IsMatch(value);
+
     /// <summary>A Docker image reference: [host[:port]/]path[:tag][@sha256:digest], path components lowercase.</summary>
     public static bool IsImageReference(string value) => value.Length <= 255 && ImageReference().IsMatch(value);
 

@@ -26,7 +26,7 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     public async Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default)
     {
         var template = options.Template?.Trim().ToLowerInvariant() ?? Templates.Python;
-        if (!Templates.All.Contains(template) && !TemplateName().IsMatch(template))
+        if (!Templates.All.Contains(template) && !Hosting.CustomTemplatesOptions.IsTemplateName(template))
         {
             throw new SandboxValidationException("template", $"Unknown template '{options.Template}'; known templates: {string.Join(", ", await KnownTemplatesAsync())}.");
         }
@@ -125,9 +125,6 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     }
 
     private async Task<IEnumerable<string>> KnownTemplatesAsync() => (await GetTemplatesAsync()).Select(t => t.Name).Union(Templates.All).Order(StringComparer.Ordinal);
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
-    private static partial System.Text.RegularExpressions.Regex TemplateName();
 
     public async Task<NodeLoad[]> GetNodesAsync()
     {
