@@ -70,6 +70,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     public async Task<ContainerHandle> StartAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var definition = _templates.Get(spec.Template);
         var agentDirectory = _options.AgentDirectory
             ?? throw new InvalidOperationException($"{ContainerRuntimeOptions.SectionName}:AgentDirectory is not set and no artifacts/agent was found; run scripts/setup.sh.");
         var name = $"soulbox-{_node.Name}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
@@ -83,7 +84,6 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
         var uid = await _uids.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
         _uidByContainerName[name] = uid;
-        var definition = _templates.Get(spec.Template);
         var home = definition.Home;
         var user = definition.User;
         WriteAccounts(runDirectory, uid, user, home);
