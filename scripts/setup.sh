@@ -7,7 +7,9 @@
 # Usage: scripts/setup.sh [--images python,node,go,java,base,code-interpreter] [--languages all|c,rust,...]
 #                         [--runtimes runsc[,crun]]
 #   --images    build only these runtime images (code-interpreter is built FROM soulbox/base:
-#               base is added before it when missing from the list; likewise rust FROM gcc, typescript FROM node)
+#               base is added before it when missing from the list; likewise rust FROM gcc, typescript FROM node).
+#               A name of your own builds images/<name>/Dockerfile as soulbox/<name>:latest, labelled
+#               soulbox.template=<name>; register it with SoulBox:Templates:<name>:Language (README, "Adding a template")
 #   --languages also build the images of these languages (all: every language image - gcc, rust, typescript,
 #               scripting, pascal, ocaml, r, haskell); by default only the core images are built, so a first start stays quick.
 #               A language's image is the one whose Dockerfile declares soulbox.version-command.<language>.
@@ -70,7 +72,7 @@ while [ $# -gt 0 ]; do
         --languages) [ $# -ge 2 ] || die "--languages needs a value, e.g. --languages all or --languages c,rust"
                      LANGUAGES="$2"; shift 2 ;;
         --languages=*) LANGUAGES="${1#--languages=}"; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
 done
@@ -470,7 +472,14 @@ version_cmd() {
         node)   echo 'node --version' ;;
         go)     echo 'go version' ;;
         java)   echo 'java --version' ;;
-        *)      echo 'true' ;;
+        # An image of your own: by the language its Dockerfile (or parent) labels soulbox.language.
+        *)      case "$(docker image inspect -f '{{index .Config.Labels "soulbox.language"}}' "soulbox/$1:latest" 2>/dev/null)" in
+                    python)     echo 'python3 --version' ;;
+                    javascript) echo 'node --version' ;;
+                    go)         echo 'go version' ;;
+                    java)       echo 'java --version' ;;
+                    *)          echo 'true' ;;
+                esac ;;
     esac
 }
 
@@ -486,6 +495,9 @@ language_version_labels() {
     done
 }
 
+# Whether $1 is one of SoulBox's own templates (core or language image) rather than an image of the operator's.
+builtin_image() { [[ " ${ALL_IMAGES[*]} ${LANGUAGE_IMAGES[*]} " == *" $1 "* ]]; }
+
 log "e. runtime images (builder: $BUILDER_NAME): ${IMAGES[*]}"
 count=0
 for name in "${IMAGES[@]}"; do
@@ -499,7 +511,11 @@ for name in "${IMAGES[@]}"; do
     fi
     log "e. [$count/${#IMAGES[@]}] building $tag ($([ -n "$have" ] && echo "hash changed" || echo missing))"
     old_id="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
-    "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" -t "$tag" "images/$name"
+    # An image of your own is labelled with its own name: one built FROM soulbox/python would otherwise carry the
+    # parent's soulbox.template=python (labels are inherited); its version goes in a label the same way.
+    own=()
+    builtin_image "$name" || own=(--label "soulbox.template=$name")
+    "${BUILD[@]}" --label "soulbox.dockerfile-hash=$want" "${own[@]}" -t "$tag" "images/$name"
     first_id="$(docker image inspect -f '{{.Id}}' "$tag")"
     # Version comes from the built image itself; a second build (all layers
     # cached, only the final LABEL changes) records it as soulbox.version.
@@ -515,7 +531,8 @@ for name in "${IMAGES[@]}"; do
     fi
     version="${version:-unknown}"
     log "e. $tag: version $version${language_labels[*]:+; languages: $(printf '%s\n' "${language_labels[@]}" | sed -n 's/^soulbox\.version\.//p' | tr '\n' ' ')}; recording labels"
-    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" "${language_labels[@]}" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
+    builtin_image "$name" || own+=(--label "soulbox.version=$version")
+    "${BUILD[@]}" -q --label "soulbox.dockerfile-hash=$want" "${own[@]}" "${language_labels[@]}" --build-arg "SOULBOX_VERSION=$version" -t "$tag" "images/$name" >/dev/null
     # Drop the intermediate image that carried soulbox.version=unknown.
     if [ "$(docker image inspect -f '{{.Id}}' "$tag")" != "$first_id" ]; then
         docker image rm "$first_id" >/dev/null 2>&1 || true
@@ -525,6 +542,11 @@ for name in "${IMAGES[@]}"; do
         docker image rm "$old_id" >/dev/null 2>&1 || true
     fi
     log "e. built $tag ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+    if ! builtin_image "$name"; then
+        lang="$(docker image inspect -f '{{index .Config.Labels "soulbox.language"}}' "$tag")"
+        log "e. $tag is a template of your own: register it on every worker with" \
+            "SoulBox:Templates:$name:Language=${lang:-python} (appsettings.json, or SoulBox__Templates__${name}__Language=${lang:-python})"
+    fi
 done
 
 # ---------------------------------------------------------------- f. agent x images

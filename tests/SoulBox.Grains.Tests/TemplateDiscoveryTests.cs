@@ -7,7 +7,8 @@ namespace SoulBox.Grains.Tests;
 
 /// <summary>Which images a node offers as templates (real Docker): only those it knows how to run. An image on the
 /// same engine that carries the template label for a template this build does not know (a newer build's language
-/// image, an experiment) must not turn up in listings, placement or the warm pool.</summary>
+/// image, an experiment) must not turn up in listings, placement or the warm pool, unless an operator registers it
+/// (SoulBox:Templates), under the name it is registered with.</summary>
 public sealed class TemplateDiscoveryTests : IAsyncLifetime
 {
     private readonly string _prefix = $"soulbox-test-{Guid.NewGuid().ToString("N")[..8]}/";
@@ -26,8 +27,7 @@ public sealed class TemplateDiscoveryTests : IAsyncLifetime
     [Fact]
     public async Task OnlyTemplatesThisBuildKnows_AreListed()
     {
-        var options = new ContainerRuntimeOptions { ImagePrefix = _prefix, AgentDirectory = AgentArtifacts.Find() };
-        using var runtime = StandaloneContainerRuntime.Create(options, $"tpl-{_prefix[13..21]}", _services);
+        using var runtime = Runtime(new CustomTemplatesOptions());
 
         var templates = await runtime.ListTemplatesAsync(CancellationToken.None);
         var ids = await runtime.ListTemplateImageIdsAsync(CancellationToken.None);
@@ -35,6 +35,27 @@ public sealed class TemplateDiscoveryTests : IAsyncLifetime
         Assert.Equal(["python"], templates.Select(t => t.Name));
         Assert.Equal(["python"], ids.Keys);
     }
+
+    [Fact]
+    public async Task ALabelledImage_IsListedOnceRegistered_UnderTheNameItIsRegisteredWith()
+    {
+        var custom = new CustomTemplatesOptions();
+        custom.Templates["mine"] = new CustomTemplateOptions { Image = $"{_prefix}foreign:latest", Language = "python" };
+        using var runtime = Runtime(custom);
+
+        var templates = await runtime.ListTemplatesAsync(CancellationToken.None);
+        var ids = await runtime.ListTemplateImageIdsAsync(CancellationToken.None);
+
+        Assert.Equal(["mine", "python"], templates.Select(t => t.Name));
+        var mine = templates[0];
+        Assert.True(mine.Available, mine.UnavailableReason);
+        Assert.True(mine.Custom);
+        Assert.Equal($"{_prefix}foreign:latest", mine.Image);
+        Assert.Equal(["mine", "python"], ids.Keys.Order());
+    }
+
+    private DockerContainerRuntime Runtime(CustomTemplatesOptions custom) => StandaloneContainerRuntime.Create(
+        new ContainerRuntimeOptions { ImagePrefix = _prefix, AgentDirectory = AgentArtifacts.Find() }, $"tpl-{_prefix[13..21]}", _services, custom);
 
     public async Task DisposeAsync()
     {

@@ -25,4 +25,12 @@ public sealed record TemplateInfo
     /// <summary>The installed version of <paramref name="language"/>: its own label, else the image's version.</summary>
     public string VersionOf(string language) =>
         LanguageVersions.TryGetValue(language, out var version) && version.Length > 0 ? version : Version;
+
+    /// <summary>Whether sandboxes can be created from it now. A registered template (SoulBox:Templates) is listed even
+    /// when its image is missing or the agent cannot run in it, with <see cref="UnavailableReason"/> saying which.</summary>
+    [Id(8)] public bool Available { get; init; } = true;
+    /// <summary>Why <see cref="Available"/> is false (the image missing, a glibc too old for the agent); null when available.</summary>
+    [Id(9)] public string? UnavailableReason { get; init; }
+    /// <summary>Registered by the operator in configuration (SoulBox:Templates), not one of SoulBox's own.</summary>
+    [Id(10)] public bool Custom { get; init; }
 }

@@ -87,7 +87,8 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
     /// /metrics), so the idle figure is the node as it stands ready to serve; records what it saw either way.</summary>
     private async Task WaitForFilledPoolAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var templates = (await target.Client.GetTemplatesAsync(cancellationToken)).Select(t => t.Name).ToList();
+        // Registered templates are warmed on demand only (SoulBox:Templates:<name>:MinWarm defaults to 0).
+        var templates = (await target.Client.GetTemplatesAsync(cancellationToken)).Where(t => t.Available && !t.Custom).Select(t => t.Name).ToList();
         var waited = Stopwatch.StartNew();
         while (true)
         {

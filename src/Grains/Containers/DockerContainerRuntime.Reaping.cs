@@ -79,12 +79,22 @@ internal sealed partial class DockerContainerRuntime
     public async Task<IReadOnlyDictionary<string, string>> ListTemplateImageIdsAsync(CancellationToken cancellationToken)
     {
         var images = await ListTemplateImagesAsync(cancellationToken).ConfigureAwait(false);
-        return images.GroupBy(i => i.Labels[TemplateLabel]).ToDictionary(g => g.Key, g => g.First().ID);
+        var ids = images.GroupBy(i => i.Labels[TemplateLabel]).ToDictionary(g => g.Key, g => g.First().ID);
+        foreach (var (info, imageId) in await ListCustomTemplatesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (info.Available && imageId is not null)
+            {
+                ids[info.Name] = imageId;
+            }
+        }
+
+        return ids;
     }
 
-    /// <summary>Images that are a template's: labelled with it, tagged as the image its containers start from, and a
+    /// <summary>Images of SoulBox's own templates: labelled with it, tagged as the image its containers start from, and a
     /// template this build knows how to run (its languages, user and home). Another image that happens to carry the
-    /// label on the same engine (a newer build's template, someone's experiment) is not offered to callers.</summary>
+    /// label on the same engine (a newer build's template, someone's experiment) is not offered to callers; a template
+    /// registered in configuration is found by the image it names (<see cref="ListCustomTemplatesAsync"/>).</summary>
     private async Task<IEnumerable<ImagesListResponse>> ListTemplateImagesAsync(CancellationToken cancellationToken)
     {
         var images = await _docker.Images.ListImagesAsync(new ImagesListParameters

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SoulBox.Agent.Protocol;
 using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Telemetry;
 
 namespace SoulBox.Grains.Containers;
@@ -41,6 +42,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly ContainerOwner _owner;
     private readonly SoulBoxMetrics _metrics;
     private readonly ILogger<DockerContainerRuntime> _logger;
+    private readonly TemplateDefinitions _templates;
     // Per image id, not per tag: a rebuilt image under the same tag may set another environment.
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _imageEnv = new();
 
@@ -49,9 +51,10 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     private readonly SandboxUidAllocator _uids;
     private readonly ConcurrentDictionary<string, int> _uidByContainerName = new(StringComparer.Ordinal);
 
-    public DockerContainerRuntime(IOptions<ContainerRuntimeOptions> options, NodeIdentity node, ContainerOwner owner, SoulBoxMetrics metrics, ILogger<DockerContainerRuntime> logger)
+    public DockerContainerRuntime(IOptions<ContainerRuntimeOptions> options, NodeIdentity node, ContainerOwner owner, SoulBoxMetrics metrics, TemplateDefinitions templates, ILogger<DockerContainerRuntime> logger)
     {
         _options = options.Value;
+        _templates = templates;
         _node = node;
         _owner = owner;
         _metrics = metrics;
@@ -63,11 +66,14 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         _uids = new SandboxUidAllocator(_options.EffectiveUidLeaseDirectory, TimeProvider.System, ContainerExistsAsync);
     }
 
-    public string ImageFor(string template) => $"{_options.ImagePrefix}{template}:latest";
+    /// <summary>The image a template's containers start from: "&lt;ImagePrefix&gt;&lt;template&gt;:latest" for SoulBox's own,
+    /// the configured reference for a registered one.</summary>
+    public string ImageFor(string template) => _templates.ImageFor(template);
 
     public async Task<ContainerHandle> StartAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var definition = _templates.Get(spec.Template);
         var agentDirectory = _options.AgentDirectory
             ?? throw new InvalidOperationException($"{ContainerRuntimeOptions.SectionName}:AgentDirectory is not set and no artifacts/agent was found; run scripts/setup.sh.");
         var name = $"soulbox-{_node.Name}-{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
@@ -81,11 +87,32 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
 
         var uid = await _uids.AcquireAsync(name, cancellationToken).ConfigureAwait(false);
         _uidByContainerName[name] = uid;
-        var home = Templates.Home(spec.Template);
-        var user = Templates.User(spec.Template);
+        var home = definition.Home;
+        var user = definition.User;
         WriteAccounts(runDirectory, uid, user, home);
-        var image = ImageFor(spec.Template);
-        var (imageId, imageEnv) = await InspectImageAsync(image, spec.Template, cancellationToken).ConfigureAwait(false);
+        var image = definition.Image;
+        string imageId;
+        IReadOnlyDictionary<string, string> imageEnv;
+        try
+        {
+            (imageId, imageEnv) = await InspectImageAsync(definition, cancellationToken).ConfigureAwait(false);
+            if (definition.Custom)
+            {
+                // A registered image may lack what the agent needs (an older glibc): say so now, naming the template and
+                // the glibc found, instead of waiting AgentStartTimeoutSeconds for an agent that never answers.
+                await EnsureAgentRunsAsync(definition, imageId, cancellationToken).ConfigureAwait(false);
+                // The image was built for its own user (FROM soulbox/python sets HOME=/home/sandbox): programs look in
+                // $HOME, so it names the home this template was registered with.
+                imageEnv = new Dictionary<string, string>(imageEnv) { ["HOME"] = home };
+            }
+        }
+        catch
+        {
+            ReleaseUid(name);
+            TryDeleteDirectory(runDirectory);
+            throw;
+        }
+
         var labels = new Dictionary<string, string>
         {
             [NodeLabel] = _node.Name,
@@ -181,7 +208,7 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
         {
             ReleaseUid(name);
             TryDeleteDirectory(runDirectory);
-            throw new SandboxValidationException("template", $"Template '{spec.Template}' has no image '{image}' on node '{_node.Name}'; run {Templates.SetupCommand(spec.Template)}.");
+            throw new SandboxValidationException("template", $"Template '{spec.Template}' has no image '{image}' on node '{_node.Name}'; {BuildHint(definition)}");
         }
         catch
         {
@@ -258,34 +285,35 @@ internal sealed partial class DockerContainerRuntime : IContainerRuntime, IDispo
     public async Task<IReadOnlyList<TemplateInfo>> ListTemplatesAsync(CancellationToken cancellationToken)
     {
         var images = await ListTemplateImagesAsync(cancellationToken).ConfigureAwait(false);
-        return images
+        var builtIn = images
+            .Select(i => (Image: i, Definition: _templates.Get(i.Labels[TemplateLabel])))
             .Select(i => new TemplateInfo
             {
-                Name = i.Labels[TemplateLabel],
-                Language = i.Labels.TryGetValue("soulbox.language", out var language) ? language : Templates.DefaultLanguage(i.Labels[TemplateLabel]),
-                Version = i.Labels.TryGetValue("soulbox.version", out var version) ? version : "",
-                Image = ImageFor(i.Labels[TemplateLabel]),
-                Languages = [.. Templates.LanguagesOf(i.Labels[TemplateLabel])],
-                User = Templates.User(i.Labels[TemplateLabel]),
-                Home = Templates.Home(i.Labels[TemplateLabel]),
-                LanguageVersions = i.Labels.Where(l => l.Key.StartsWith(LanguageVersionLabel, StringComparison.Ordinal))
+                Name = i.Definition.Name,
+                Language = i.Image.Labels.TryGetValue("soulbox.language", out var language) ? language : i.Definition.DefaultLanguage,
+                Version = i.Image.Labels.TryGetValue("soulbox.version", out var version) ? version : "",
+                Image = i.Definition.Image,
+                Languages = [.. i.Definition.Languages],
+                User = i.Definition.User,
+                Home = i.Definition.Home,
+                LanguageVersions = i.Image.Labels.Where(l => l.Key.StartsWith(LanguageVersionLabel, StringComparison.Ordinal))
                     .ToDictionary(l => l.Key[LanguageVersionLabel.Length..], l => l.Value),
-            })
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .ToList();
+            });
+        var custom = await ListCustomTemplatesAsync(cancellationToken).ConfigureAwait(false);
+        return [.. builtIn.Concat(custom.Select(c => c.Info)).OrderBy(t => t.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>The id the image's tag points at now (inspected at every start: a rebuild moves it) and its environment.</summary>
-    private async Task<(string Id, IReadOnlyDictionary<string, string> Env)> InspectImageAsync(string image, string template, CancellationToken cancellationToken)
+    private async Task<(string Id, IReadOnlyDictionary<string, string> Env)> InspectImageAsync(TemplateDefinition definition, CancellationToken cancellationToken)
     {
         ImageInspectResponse inspected;
         try
         {
-            inspected = await _docker.Images.InspectImageAsync(image, cancellationToken).ConfigureAwait(false);
+            inspected = await _docker.Images.InspectImageAsync(definition.Image, cancellationToken).ConfigureAwait(false);
         }
         catch (DockerImageNotFoundException)
         {
-            throw new SandboxValidationException("template", $"No image '{image}' on node '{_node.Name}'; run {Templates.SetupCommand(template)}.");
+            throw new SandboxValidationException("template", $"No image '{definition.Image}' on node '{_node.Name}'; {BuildHint(definition)}");
         }
 
         if (_imageEnv.TryGetValue(inspected.ID, out var cached))

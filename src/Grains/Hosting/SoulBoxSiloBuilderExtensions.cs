@@ -97,6 +97,11 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<CompileCacheOptions>, OptionsValidator<CompileCacheOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DrainOptions>, OptionsValidator<DrainOptions>>(_ => new(o => o.Validate()));
+        // One subsection per template name, bound into the dictionary (the section itself has no other settings).
+        services.AddOptions<CustomTemplatesOptions>().Configure(o => configuration.GetSection(CustomTemplatesOptions.SectionName).Bind(o.Templates)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CustomTemplatesOptions>>(sp => new OptionsValidator<CustomTemplatesOptions>(
+            o => o.Validate(sp.GetRequiredService<IOptions<SandboxOptions>>().Value, sp.GetRequiredService<IOptions<PoolOptions>>().Value)));
+        services.AddSingleton<TemplateDefinitions>();
         // The shutdown drain runs inside the host's stop, which gives up after ShutdownTimeout (30 s by default).
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>((host, drain) =>
         {

@@ -79,7 +79,7 @@ internal sealed class NodeGrain(
             return [];
         }
 
-        return [.. (await templates.GetAsync(CancellationToken.None)).Values];
+        return [.. await templates.GetAllAsync(CancellationToken.None)];
     }
 
     public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, CancellationToken cancellationToken = default)

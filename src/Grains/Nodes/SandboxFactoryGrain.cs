@@ -26,15 +26,27 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     public async Task<SandboxInfo> CreateSandboxAsync(SandboxCreateOptions options, CancellationToken cancellationToken = default)
     {
         var template = options.Template?.Trim().ToLowerInvariant() ?? Templates.Python;
-        if (!Templates.All.Contains(template))
+        if (!Templates.All.Contains(template) && !Hosting.CustomTemplatesOptions.IsTemplateName(template))
         {
-            throw new SandboxValidationException("template", $"Unknown template '{options.Template}'; known templates: {string.Join(", ", Templates.All)}.");
+            throw new SandboxValidationException("template", $"Unknown template '{options.Template}'; known templates: {string.Join(", ", await KnownTemplatesAsync())}.");
         }
 
         List<string> draining = [];
         for (var attempt = 1; ; attempt++)
         {
-            var node = await PickNodeAsync(template, forSandbox: true, draining);
+            NodeLoad node;
+            try
+            {
+                node = await PickNodeAsync(template, forSandbox: true, draining);
+            }
+            catch (NoCapacityException) when (!Templates.All.Contains(template))
+            {
+                // Templates registered in configuration are known to the nodes, not here: a name no node offers is
+                // unknown, or registered but unusable (its image missing, the agent unable to run in it).
+                await ExplainUnofferedTemplateAsync(template, options.Template);
+                throw;
+            }
+
             var id = SandboxIds.New(node.Node);
             LogPlaced(id, node.Node, node.ActiveSandboxes);
             try
@@ -91,8 +103,28 @@ internal sealed partial class SandboxFactoryGrain(IClusterMembershipService memb
     {
         var nodes = await GetNodesAsync();
         var lists = await Task.WhenAll(nodes.Select(n => GrainFactory.GetGrain<INodeGrain>(n.Node).GetTemplatesAsync()));
-        return [.. lists.SelectMany(l => l).GroupBy(t => t.Name).Select(g => g.First()).OrderBy(t => t.Name, StringComparer.Ordinal)];
+        // A template available on one node and not on another (its image built on one only) is listed as available.
+        return [.. lists.SelectMany(l => l).GroupBy(t => t.Name).Select(g => g.FirstOrDefault(t => t.Available) ?? g.First()).OrderBy(t => t.Name, StringComparer.Ordinal)];
     }
+
+    /// <summary>Throws the reason no node offers <paramref name="template"/> when the nodes list it as unavailable, or
+    /// that it is unknown when none lists it; returns when some node lists it as available (it is full, or just became
+    /// available): the caller's own capacity error then stands.</summary>
+    private async Task ExplainUnofferedTemplateAsync(string template, string? asked)
+    {
+        var listed = await GetTemplatesAsync();
+        if (listed.FirstOrDefault(t => t.Name == template) is not { } info)
+        {
+            throw new SandboxValidationException("template", $"Unknown template '{asked}'; known templates: {string.Join(", ", listed.Select(t => t.Name))}.");
+        }
+
+        if (!info.Available)
+        {
+            throw new SandboxValidationException("template", info.UnavailableReason ?? $"Template '{template}' is not available on any node.");
+        }
+    }
+
+    private async Task<IEnumerable<string>> KnownTemplatesAsync() => (await GetTemplatesAsync()).Select(t => t.Name).Union(Templates.All).Order(StringComparer.Ordinal);
 
     public async Task<NodeLoad[]> GetNodesAsync()
     {

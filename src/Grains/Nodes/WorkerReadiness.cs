@@ -35,6 +35,8 @@ internal sealed class WorkerReadiness(
 
         try
         {
+            // Available templates only: a registered template whose image is missing is listed as unavailable with the
+            // reason, and neither makes the node unready nor counts as an image present.
             var present = await templates.GetAsync(cancellationToken).ConfigureAwait(false);
             if (present.Count == 0)
             {

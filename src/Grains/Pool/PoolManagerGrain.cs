@@ -16,6 +16,7 @@ internal sealed partial class PoolManagerGrain(
     DemandPredictor predictor,
     TemplateCatalog catalog,
     NodeDrain drain,
+    TemplateDefinitions definitions,
     IOptions<PoolOptions> options,
     ILogger<PoolManagerGrain> logger) : Grain, IPoolManagerGrain
 {
@@ -78,8 +79,12 @@ internal sealed partial class PoolManagerGrain(
     /// <summary>The warm floor of a template: the language templates (C, Rust, Ruby, ...) keep none while nobody uses
     /// them, so a node with every language image does not hold a dozen idle containers for rarely used languages;
     /// demand (the predictor) or listing them in SoulBox:Pool:Templates warms them like the others.</summary>
+    /// <summary>Warm containers kept with no demand: a registered template's own minimum; none for a language template
+    /// not listed in SoulBox:Pool:Templates (a node with every language image would otherwise hold a dozen idle
+    /// containers); SoulBox:Pool:MinWarmPerTemplate for the others.</summary>
     private int MinWarm(string template) =>
-        Templates.Optional.Contains(template) && !_options.Templates.Contains(template) ? 0 : _options.MinWarmPerTemplate;
+        definitions.Find(template)?.MinWarm
+        ?? (Templates.Optional.Contains(template) && !_options.Templates.Contains(template) ? 0 : _options.MinWarmPerTemplate);
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using SoulBox.Agent.Protocol;
 using SoulBox.Grains.AgentClient;
 using SoulBox.Grains.Containers;
 using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Nodes;
 using SoulBox.Grains.Reaping;
 using SoulBox.Grains.Telemetry;
 
@@ -29,6 +30,7 @@ internal sealed partial class WarmContainerPool(
     NodeIdentity node,
     SoulBoxMetrics metrics,
     ContainerStarts starts,
+    TemplateDefinitions definitions,
     TimeProvider time,
     ILogger<WarmContainerPool> logger) : IAsyncDisposable
 {
@@ -54,10 +56,11 @@ internal sealed partial class WarmContainerPool(
     public IEnumerable<string> Templates => _idle.Keys;
 
     /// <summary>A warm container for a sandbox of this shape, or null (pool off, empty, or the sandbox asks for
-    /// other limits than the pool's containers have).</summary>
+    /// other limits than the pool's containers have: the template's defaults).</summary>
     public WarmContainer? TryClaim(string template, int memoryMb, double cpu)
     {
-        if (!_options.Enabled || memoryMb != _sandbox.DefaultMemoryMb || Math.Abs(cpu - _sandbox.DefaultCpu) > 1e-9 || !_idle.TryGetValue(template, out var queue))
+        var (warmMemoryMb, warmCpu) = WarmLimits(template);
+        if (!_options.Enabled || memoryMb != warmMemoryMb || Math.Abs(cpu - warmCpu) > 1e-9 || !_idle.TryGetValue(template, out var queue))
         {
             return null;
         }
@@ -155,13 +158,22 @@ internal sealed partial class WarmContainerPool(
         }
     }
 
+    /// <summary>The limits a sandbox of <paramref name="template"/> gets when it asks for none: a registered template's
+    /// own defaults, else the node's. Warm containers are started with them, so such a sandbox can claim one.</summary>
+    private (int MemoryMb, double Cpu) WarmLimits(string template)
+    {
+        var definition = definitions.Find(template);
+        return (definition?.MemoryMb ?? _sandbox.DefaultMemoryMb, definition?.Cpu ?? _sandbox.DefaultCpu);
+    }
+
     private async Task<WarmContainer> WarmUpAsync(string template)
     {
+        var (memoryMb, cpu) = WarmLimits(template);
         var (container, agent) = await ConnectedContainer.StartAsync(runtime, new ContainerSpec
         {
             Template = template,
-            MemoryBytes = _sandbox.DefaultMemoryMb * 1024L * 1024,
-            Cpu = _sandbox.DefaultCpu,
+            MemoryBytes = memoryMb * 1024L * 1024,
+            Cpu = cpu,
             PidsLimit = _sandbox.PidsLimit,
             WorkDirSizeMb = _sandbox.WorkDirSizeMb,
             TmpSizeMb = _sandbox.TmpSizeMb,
@@ -169,7 +181,7 @@ internal sealed partial class WarmContainerPool(
         }, TimeSpan.FromSeconds(runtimeOptions.Value.AgentStartTimeoutSeconds), logger, starts, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var language = SoulBox.Templates.DefaultLanguage(template);
+            var language = definitions.DefaultLanguage(template);
             if (Languages.IsStateful(language))
             {
                 // Start the default kernel now, so the sandbox's first run does not pay for an interpreter start.

@@ -38,13 +38,14 @@ internal sealed partial class SandboxGrain
         await Call(() => agent.RequestAsync(new RestartContextRequest(contextId), cancellationToken));
     }
 
-    /// <summary>The canonical language of a context, which the sandbox's template must run.</summary>
+    /// <summary>The canonical language of a context, which the sandbox's template must run; an empty one is the
+    /// template's default (the gateway does not know registered templates' defaults).</summary>
     private string ContextLanguage(string language)
     {
-        var canonical = _validate.Language(language, null);
-        if (!Languages.IsStateful(canonical) || !Templates.Supports(_info!.Template, canonical))
+        var canonical = _validate.Language(string.IsNullOrEmpty(language) ? null : language, templates.DefaultLanguage(_info!.Template));
+        if (!Languages.IsStateful(canonical) || !templates.Supports(_info!.Template, canonical))
         {
-            var runs = string.Join(" and ", Templates.LanguagesOf(_info!.Template).Where(Languages.IsStateful));
+            var runs = string.Join(" and ", templates.LanguagesOf(_info!.Template).Where(Languages.IsStateful));
             throw new SandboxValidationException("language",
                 $"Contexts of a '{_info.Template}' sandbox run {(runs.Length > 0 ? runs : "no language (it has no kernel)")}, not {language}.");
         }
@@ -56,6 +57,6 @@ internal sealed partial class SandboxGrain
     {
         Id = created.ContextId,
         Language = created.Language,
-        Cwd = created.Cwd ?? Templates.Home(_info!.Template),
+        Cwd = created.Cwd ?? templates.Home(_info!.Template),
     };
 }

@@ -34,10 +34,11 @@ internal sealed partial class SandboxGrain(
     RetainedOutputBudget outputBudget,
     ContainerStarts starts,
     NodeDrain drain,
+    TemplateDefinitions templates,
     TimeProvider time,
     ILogger<SandboxGrain> logger) : Grain, ISandboxGrain, IDrainableSandboxGrain
 {
-    private readonly SandboxRequestValidator _validate = new(sandboxOptions.Value);
+    private readonly SandboxRequestValidator _validate = new(sandboxOptions.Value, templates);
     private readonly SandboxOptions _options = sandboxOptions.Value;
     private SandboxInfo? _info;
     private ContainerHandle? _container;
@@ -178,10 +179,10 @@ internal sealed partial class SandboxGrain(
 
         var agent = EnsureRunning();
         var code = _validate.Code(request.Code);
-        var language = _validate.Language(request.Language, Templates.DefaultLanguage(_info!.Template));
-        if (!Templates.Supports(_info.Template, language))
+        var language = _validate.Language(request.Language, templates.DefaultLanguage(_info!.Template));
+        if (!templates.Supports(_info.Template, language))
         {
-            throw new SandboxValidationException("language", $"A '{_info.Template}' sandbox runs {string.Join(", ", Templates.LanguagesOf(_info.Template))} or bash, not {language}.");
+            throw new SandboxValidationException("language", $"A '{_info.Template}' sandbox runs {string.Join(", ", templates.LanguagesOf(_info.Template))} or bash, not {language}.");
         }
 
         var timeoutMs = _validate.RunTimeoutMs(request.TimeoutMs, _options.DefaultRunTimeoutMs);

@@ -1,24 +1,29 @@
 using SoulBox.Grains.Hosting;
+using SoulBox.Grains.Nodes;
 
 namespace SoulBox.Grains.Sandboxes;
 
 /// <summary>Checks caller input against the node's bounds and fills in defaults. Every failure is a
-/// <see cref="SandboxValidationException"/> naming the field, or for sizes a <see cref="RequestTooLargeException"/>.</summary>
-internal sealed class SandboxRequestValidator(SandboxOptions options)
+/// <see cref="SandboxValidationException"/> naming the field, or for sizes a <see cref="RequestTooLargeException"/>.
+/// Templates are this node's <paramref name="templates"/> (built-in and registered; only the built-in ones without),
+/// and a registered template's default limits stand in for the node's.</summary>
+internal sealed class SandboxRequestValidator(SandboxOptions options, TemplateDefinitions? templates = null)
 {
     public SandboxCreateOptions Create(SandboxCreateOptions request)
     {
         var template = request.Template?.Trim().ToLowerInvariant() ?? "";
-        if (!Templates.All.Contains(template))
+        var known = templates?.Names ?? Templates.All;
+        if (!known.Contains(template))
         {
-            throw new SandboxValidationException("template", $"Unknown template '{request.Template}'; known templates: {string.Join(", ", Templates.All)}.");
+            throw new SandboxValidationException("template", $"Unknown template '{request.Template}'; known templates: {string.Join(", ", known)}.");
         }
 
-        var timeout = request.TimeoutSeconds ?? options.DefaultTimeoutSeconds;
+        var definition = templates?.Find(template);
+        var timeout = request.TimeoutSeconds ?? definition?.TimeoutSeconds ?? options.DefaultTimeoutSeconds;
         LifetimeSeconds(timeout, "timeoutSeconds");
-        var memory = MemoryMb(request.MemoryMb);
+        var memory = MemoryMb(request.MemoryMb ?? definition?.MemoryMb);
 
-        var cpu = request.Cpu ?? options.DefaultCpu;
+        var cpu = request.Cpu ?? definition?.Cpu ?? options.DefaultCpu;
         if (double.IsNaN(cpu) || cpu < 0.05 || cpu > options.MaxCpu)
         {
             throw new SandboxValidationException("cpu", $"cpu must be between 0.05 and {options.MaxCpu}; got {cpu}.");

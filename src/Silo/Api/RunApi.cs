@@ -70,12 +70,8 @@ public static class RunApi
     internal static async Task<Created<ContextView>> CreateContextAsync(string id, CreateContextBody? body, HttpContext http, SandboxAccess access)
     {
         var sandbox = await access.GetAsync(id, http.Tenant());
-        var language = body?.Language;
-        if (language is null)
-        {
-            language = Templates.DefaultLanguage((await sandbox.GetInfoAsync()).Template);
-        }
-
+        // No language: the sandbox's template's default, which the node knows (a registered template's too).
+        var language = body?.Language ?? "";
         var context = await sandbox.CreateContextAsync(language, body?.Cwd, http.RequestAborted);
         return TypedResults.Created($"/v1/sandboxes/{id}/contexts/{context.Id}", new ContextView(context.Id, context.Language, context.Cwd));
     }

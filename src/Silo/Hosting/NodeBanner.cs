@@ -33,7 +33,7 @@ internal sealed partial class NodeBanner(SoulBoxNodeOptions options, ISoulBoxCli
             return;
         }
 
-        var templates = await soulbox.GetTemplatesAsync(stoppingToken);
+        var templates = (await soulbox.GetTemplatesAsync(stoppingToken)).Where(t => t.Available).ToList();
         if (templates.Count == 0)
         {
             LogNoTemplates();
