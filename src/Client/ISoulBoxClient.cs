@@ -21,6 +21,12 @@ public interface ISoulBoxClient
     /// <see cref="SandboxValidationException"/> naming the field, e.g. <c>cases[3].limits.memoryMb</c>.</summary>
     Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>A batch whose cases read their input or expected output from files (<see cref="TestCase.StdinFile"/>,
+    /// <see cref="TestCase.ExpectedOutputFile"/> name keys of <paramref name="inputFiles"/>): each stream is read to
+    /// its end and sent to the node that runs the batch in 1 MiB chunks, so inputs far beyond one message fit (limits:
+    /// SoulBox:BatchInputs). The streams stay the caller's to dispose.</summary>
+    Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, IReadOnlyDictionary<string, Stream> inputFiles, CancellationToken cancellationToken = default);
+
     /// <summary>Live sandboxes whose metadata contains every pair of <paramref name="metadata"/>.</summary>
     Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default);
 

@@ -38,6 +38,19 @@ internal sealed class SoulBoxClient(IClusterClient cluster, IOptions<SoulBoxClie
         return cluster.ExecuteBatchAsync(request, options.Value.Tenant, cancellationToken);
     }
 
+    public Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, IReadOnlyDictionary<string, Stream> inputFiles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(inputFiles);
+        return cluster.ExecuteBatchAsync(request, options.Value.Tenant, async (writer, ct) =>
+        {
+            foreach (var (name, content) in inputFiles)
+            {
+                await writer.WriteAsync(name, content, ct).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<SandboxInfo>> ListSandboxesAsync(IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default) =>
         await Factory.ListSandboxesAsync(metadata is null ? null : new Dictionary<string, string>(metadata), tenant: null).WaitAsync(cancellationToken).ConfigureAwait(false);
 

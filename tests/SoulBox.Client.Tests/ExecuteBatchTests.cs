@@ -63,4 +63,47 @@ public sealed class ExecuteBatchTests(SoulBoxClusterFixture fixture)
 
         Assert.All(result.Cases, c => Assert.Equal(CaseVerdict.Accepted, c.Verdict));
     }
+
+    /// <summary>Inputs as streams: three cases of 12 MiB each (36 MiB: more than one message carries, and more than a
+    /// case's inline stdin may be), one read by two cases, expected outputs as files too.</summary>
+    [Fact]
+    public async Task ExecuteBatch_WithInputFiles_StreamsThemToTheNodeAndTheCases()
+    {
+        byte[] Input(byte fill) => Enumerable.Repeat(fill, 12 * 1024 * 1024).ToArray();
+        string Expected(byte[] input) => $"{input.Length} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(input))}\n";
+        var (a, b) = (Input((byte)'a'), Input((byte)'b'));
+        using var aStream = new MemoryStream(a);
+        using var bStream = new MemoryStream(b);
+        using var aOut = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Expected(a)));
+
+        var result = await SoulBox.ExecuteBatchAsync(new ExecuteBatchRequest
+        {
+            Language = "python",
+            Code = "import hashlib, sys\ndata = sys.stdin.buffer.read()\nprint(len(data), hashlib.sha256(data).hexdigest())",
+            Limits = new ExecutionLimits { RunTimeoutMs = 20_000 },
+            Cases =
+            [
+                new TestCase { StdinFile = "a.in", ExpectedOutputFile = "a.out" },
+                new TestCase { StdinFile = "b.in", ExpectedOutput = Expected(b) },
+                new TestCase { StdinFile = "a.in", ExpectedOutput = Expected(b) },
+            ],
+        }, new Dictionary<string, Stream> { ["a.in"] = aStream, ["b.in"] = bStream, ["a.out"] = aOut });
+
+        Assert.Equal([CaseVerdict.Accepted, CaseVerdict.Accepted, CaseVerdict.WrongAnswer], result.Cases.Select(c => c.Verdict));
+    }
+
+    [Fact]
+    public async Task ExecuteBatch_NamingAFileNotSent_IsAValidationErrorNamingTheCase()
+    {
+        using var sent = new MemoryStream("1\n"u8.ToArray());
+        var error = await Assert.ThrowsAsync<SandboxValidationException>(() => SoulBox.ExecuteBatchAsync(new ExecuteBatchRequest
+        {
+            Language = "python",
+            Code = "print(input())",
+            Cases = [new TestCase { StdinFile = "sent" }, new TestCase { StdinFile = "missing" }],
+        }, new Dictionary<string, Stream> { ["sent"] = sent }));
+
+        Assert.Equal("cases[1].stdinFile", error.Field);
+        Assert.Contains("'missing'", error.Message, StringComparison.Ordinal);
+    }
 }

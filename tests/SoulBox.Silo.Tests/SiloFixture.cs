@@ -22,6 +22,9 @@ public sealed class SiloFixture : IAsyncLifetime
     public const int ProcessStreamsPerTenant = 4;
     public const int MaxJsonBodyBytes = 1024 * 1024;
 
+    /// <summary>Largest input file of a batch (SoulBox:BatchInputs:MaxFileBytes), small enough to pass in a test.</summary>
+    public const int MaxBatchInputFileBytes = 4 * 1024 * 1024;
+
     private Factory? _factory;
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -44,6 +47,7 @@ public sealed class SiloFixture : IAsyncLifetime
             ["SoulBox:SiloPort"] = FreePort().ToString(),
             ["SoulBox:GatewayPort"] = FreePort().ToString(),
             ["SoulBox:Http:MaxRequestBodyBytes"] = MaxJsonBodyBytes.ToString(),
+            ["SoulBox:BatchInputs:MaxFileBytes"] = MaxBatchInputFileBytes.ToString(),
             ["SoulBox:Auth:Keys:" + KeyA] = "tenant-a",
             ["SoulBox:Auth:Keys:" + KeyB] = "tenant-b",
             ["SoulBox:Auth:Keys:" + KeyLimited] = "limited",

@@ -21,6 +21,11 @@ public sealed record ExecuteBatchRequest
     /// <summary>Most cases run at once (each in its own executor, within the tenant's fair share of the node);
     /// null: the node's SoulBox:Sandbox:MaxBatchParallelism. 1 runs the cases one after another.</summary>
     [Id(6)] public int? MaxParallelism { get; init; }
+    /// <summary>The staged input files the cases' <see cref="TestCase.StdinFile"/> and
+    /// <see cref="TestCase.ExpectedOutputFile"/> name, on the node that runs the batch. Set by
+    /// <c>SoulBoxExecution.ExecuteBatchAsync</c> when the files are sent with the batch (the .NET client's input
+    /// files, the HTTP gateway's multipart body); callers leave it null.</summary>
+    [Id(7)] public string? InputSet { get; init; }
 }
 
 /// <summary>One test case of a batch: the program's input and the output it must print.</summary>
@@ -39,4 +44,9 @@ public sealed record TestCase
     [Id(3)] public ExecutionLimits? Limits { get; init; }
     /// <summary>A name of the caller's choosing, echoed in the case's result.</summary>
     [Id(4)] public string? Name { get; init; }
+    /// <summary>Instead of <see cref="Stdin"/>: the name of an input file sent with the batch (a part of the multipart
+    /// body, a key of the .NET client's input files), streamed to the program; for inputs too large for a JSON body.</summary>
+    [Id(5)] public string? StdinFile { get; init; }
+    /// <summary>Instead of <see cref="ExpectedOutput"/>: the name of an input file sent with the batch.</summary>
+    [Id(6)] public string? ExpectedOutputFile { get; init; }
 }

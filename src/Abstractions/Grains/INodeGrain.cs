@@ -27,6 +27,20 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("ExecuteBatch")]
     Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, string tenant, CancellationToken cancellationToken = default);
 
+    /// <summary>Opens a set of input files for one batch of <paramref name="tenant"/> on this node (a host directory the
+    /// silo alone reads, never mounted into a container) and returns its id; the batch that names it
+    /// (<see cref="ExecuteBatchRequest.InputSet"/>) removes it when it ends, and a set nobody uses for a while expires.</summary>
+    [Alias("OpenBatchInputs")]
+    Task<string> OpenBatchInputsAsync(string tenant);
+
+    /// <summary>Appends <paramref name="chunk"/> (at most 1 MiB) to the input file <paramref name="file"/> of the set.</summary>
+    [Alias("AppendBatchInput")]
+    Task AppendBatchInputAsync(string inputSet, string tenant, string file, byte[] chunk, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an input set whose batch will not run (its upload failed); nothing when it is gone already.</summary>
+    [Alias("DiscardBatchInputs")]
+    Task DiscardBatchInputsAsync(string inputSet, string tenant);
+
     /// <summary>Starts draining this node (idempotent): no new sandboxes or one-shot runs; running runs finish;
     /// sandboxes live on until they end or SoulBox:Drain:DeadlineSeconds pass. Null when the key names no worker
     /// node that is up.</summary>

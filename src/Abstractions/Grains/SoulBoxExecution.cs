@@ -22,6 +22,31 @@ public static class SoulBoxExecution
         return OnSomeNodeAsync(grains, request.Language, node => grains.GetGrain<INodeGrain>(node).ExecuteBatchAsync(request, tenant, cancellationToken), cancellationToken);
     }
 
+    /// <summary>Runs the batch <paramref name="request"/> whose cases name input files (<see cref="TestCase.StdinFile"/>,
+    /// <see cref="TestCase.ExpectedOutputFile"/>): picks the node, opens an input set there, lets
+    /// <paramref name="writeInputs"/> stream the files into it, then runs the batch on that node, which removes the set
+    /// when the batch ends. A node that starts draining after the upload answers 503 (the files are not sent twice).</summary>
+    public static async Task<ExecuteBatchResult> ExecuteBatchAsync(
+        this IGrainFactory grains, ExecuteBatchRequest request, string tenant, Func<BatchInputWriter, CancellationToken, Task> writeInputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(writeInputs);
+        var (node, inputSet) = await OnSomeNodeAsync(grains, request.Language, async name => (name, await grains.GetGrain<INodeGrain>(name).OpenBatchInputsAsync(tenant).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        var grain = grains.GetGrain<INodeGrain>(node);
+        try
+        {
+            await writeInputs(new BatchInputWriter(grain, inputSet, tenant), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The batch will not run: free the node's disk now rather than at the set's expiry.
+            _ = grain.DiscardBatchInputsAsync(inputSet, tenant);
+            throw;
+        }
+
+        return await grain.ExecuteBatchAsync(request with { InputSet = inputSet }, tenant, cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<T> OnSomeNodeAsync<T>(IGrainFactory grains, string? language, Func<string, Task<T>> run, CancellationToken cancellationToken)
     {
         if (language is null)

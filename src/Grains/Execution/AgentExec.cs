@@ -64,18 +64,24 @@ internal static class AgentExec
     public static async Task<CommandResult> RunWithStreamedStdinAsync(
         AgentConnection agent,
         ExecRequest request,
-        ReadOnlyMemory<byte> stdin,
+        Stream stdin,
         int chunkBytes,
         Func<long> readOomKills,
         CancellationToken cancellationToken)
     {
+        var first = await ReadChunkAsync(stdin, chunkBytes, cancellationToken).ConfigureAwait(false);
+        if (first.Length < chunkBytes)
+        {
+            // The whole input fits the exec's own frame.
+            return await RunAsync(agent, request, first, readOomKills, null, cancellationToken).ConfigureAwait(false);
+        }
+
         var id = agent.ReserveId();
-        var first = stdin[..Math.Min(chunkBytes, stdin.Length)];
         // Calling it sends the exec frame (or queues it on the connection's write lock, whose waiters go in order)
         // before the feed below sends its first StdinRequest, which must come after the exec it targets.
-        var run = RunEvents.FinalAsync(StreamAsync(agent, request with { Id = id, KeepStdinOpen = true }, first.ToArray(), readOomKills, null, cancellationToken), e => e.CommandResult);
+        var run = RunEvents.FinalAsync(StreamAsync(agent, request with { Id = id, KeepStdinOpen = true }, first, readOomKills, null, cancellationToken), e => e.CommandResult);
         using var feedStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var feed = FeedAsync(agent, id, stdin[first.Length..], chunkBytes, feedStop.Token);
+        var feed = FeedAsync(agent, id, stdin, chunkBytes, feedStop.Token);
         try
         {
             return await run.ConfigureAwait(false);
@@ -94,14 +100,29 @@ internal static class AgentExec
         }
     }
 
-    private static async Task FeedAsync(AgentConnection agent, long execId, ReadOnlyMemory<byte> rest, int chunkBytes, CancellationToken cancellationToken)
+    /// <summary>Sends the rest of the input, reading one chunk ahead so the last one carries the close (an input of a
+    /// whole number of chunks ends with an empty closing one).</summary>
+    private static async Task FeedAsync(AgentConnection agent, long execId, Stream stdin, int chunkBytes, CancellationToken cancellationToken)
     {
-        do
+        var current = await ReadChunkAsync(stdin, chunkBytes, cancellationToken).ConfigureAwait(false);
+        while (true)
         {
-            var chunk = rest[..Math.Min(chunkBytes, rest.Length)];
-            rest = rest[chunk.Length..];
-            await agent.RequestAsync(new StdinRequest(execId, Close: rest.IsEmpty) { WaitWritten = true }, cancellationToken, chunk).ConfigureAwait(false);
+            var next = current.Length == chunkBytes ? await ReadChunkAsync(stdin, chunkBytes, cancellationToken).ConfigureAwait(false) : [];
+            var last = next.Length == 0;
+            await agent.RequestAsync(new StdinRequest(execId, Close: last) { WaitWritten = true }, cancellationToken, current).ConfigureAwait(false);
+            if (last)
+            {
+                return;
+            }
+
+            current = next;
         }
-        while (!rest.IsEmpty);
+    }
+
+    private static async Task<byte[]> ReadChunkAsync(Stream stream, int chunkBytes, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[chunkBytes];
+        var read = await stream.ReadAtLeastAsync(buffer, chunkBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return read == chunkBytes ? buffer : buffer[..read];
     }
 }

@@ -4,8 +4,13 @@ using SoulBox.Grains.Sandboxes;
 
 namespace SoulBox.Grains.Execution;
 
-/// <summary>One case of a checked batch: its input, arguments, expected output and resolved run limits.</summary>
-internal sealed record BatchCase(int Index, string? Name, byte[]? Stdin, string[] Args, string? ExpectedOutput, ProgramLimits Limits, int MemoryMb);
+/// <summary>One case of a checked batch: its input, arguments, expected output and resolved run limits. Input and
+/// expected output are either inline or staged files of the batch's input set.</summary>
+internal sealed record BatchCase(int Index, string? Name, byte[]? Stdin, string[] Args, string? ExpectedOutput, ProgramLimits Limits, int MemoryMb)
+{
+    public BatchInputFile? StdinFile { get; init; }
+    public BatchInputFile? ExpectedOutputFile { get; init; }
+}
 
 /// <summary>A batch checked against the node's bounds: the program (sources, compile limits; no stdin or arguments:
 /// those are the cases'), its cases, the comparison and how many cases may run at once.</summary>
@@ -24,7 +29,8 @@ internal sealed class BatchValidator(SandboxOptions options)
     private readonly SandboxRequestValidator _validate = new(options);
     private readonly OneShotValidator _oneShot = new(options);
 
-    public BatchRun Validate(ExecuteBatchRequest request)
+    /// <param name="inputs">The input files sent with the batch, which cases name by stdinFile / expectedOutputFile.</param>
+    public BatchRun Validate(ExecuteBatchRequest request, BatchInputSet? inputs = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Cases is not { Length: > 0 } cases)
@@ -68,7 +74,7 @@ internal sealed class BatchValidator(SandboxOptions options)
         var checkedCases = new BatchCase[cases.Length];
         for (var i = 0; i < cases.Length; i++)
         {
-            checkedCases[i] = InCase(i, () => Case(i, cases[i], program));
+            checkedCases[i] = InCase(i, () => Case(i, cases[i], program, inputs));
         }
 
         var worstCaseMs = (program.Compiles ? (long)program.Limits.CompileTimeoutMs : 0) + checkedCases.Sum(c => (long)c.Limits.RunTimeoutMs);
@@ -82,7 +88,7 @@ internal sealed class BatchValidator(SandboxOptions options)
         return new BatchRun(program, checkedCases, comparison, parallelism);
     }
 
-    private BatchCase Case(int index, TestCase testCase, OneShotRun program)
+    private BatchCase Case(int index, TestCase testCase, OneShotRun program, BatchInputSet? inputs)
     {
         if (testCase.Stdin is { } stdin && Encoding.UTF8.GetByteCount(stdin) is var stdinBytes && stdinBytes > options.MaxCaseStdinBytes)
         {
@@ -113,6 +119,14 @@ internal sealed class BatchValidator(SandboxOptions options)
             _validate.RunTimeoutMs(limits?.RunTimeoutMs, program.Limits.RunTimeoutMs, "limits.runTimeoutMs"),
             limits?.MaxOutputBytes is { } maxOutput ? Prefixed("limits.", () => _validate.MaxOutputBytes(maxOutput)) : program.Limits.MaxOutputBytes);
         var memoryMb = limits?.MemoryMb is { } memory ? Prefixed("limits.", () => _validate.MemoryMb(memory)) : program.MemoryMb;
+        var stdinFile = InputFile(testCase.StdinFile, testCase.Stdin is not null, "stdin", inputs);
+        var expectedFile = InputFile(testCase.ExpectedOutputFile, testCase.ExpectedOutput is not null, "expectedOutput", inputs);
+        if (expectedFile is { Length: var length } && length > options.MaxOutputBytes)
+        {
+            throw new RequestTooLargeException("expectedOutputFile", options.MaxOutputBytes,
+                $"The expected output file '{expectedFile.Name}' is {length} bytes; no run may print more than {options.MaxOutputBytes} bytes ({SandboxOptions.SectionName}:MaxOutputBytes).");
+        }
+
         return new BatchCase(
             index,
             testCase.Name,
@@ -120,7 +134,36 @@ internal sealed class BatchValidator(SandboxOptions options)
             testCase.Args ?? [],
             testCase.ExpectedOutput,
             runLimits,
-            memoryMb);
+            memoryMb)
+        {
+            StdinFile = stdinFile,
+            ExpectedOutputFile = expectedFile,
+        };
+    }
+
+    /// <summary>The staged file a case names in <c>&lt;field&gt;File</c>, or null when it names none.</summary>
+    private static BatchInputFile? InputFile(string? name, bool inline, string field, BatchInputSet? inputs)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+
+        if (inline)
+        {
+            throw new SandboxValidationException(field + "File", $"A case has either {field} or {field}File, not both.");
+        }
+
+        if (inputs is null)
+        {
+            throw new SandboxValidationException(field + "File",
+                $"{field}File names an input file, but no files came with the batch: send them in a multipart/form-data body (POST /v1/execute, README \"Batches\") or through ExecuteBatchAsync's input files.");
+        }
+
+        return inputs.Files.TryGetValue(name, out var file)
+            ? file
+            : throw new SandboxValidationException(field + "File",
+                $"No input file named '{name}' came with the batch; it has {(inputs.Files.Count == 0 ? "none" : string.Join(", ", inputs.Files.Keys.Order(StringComparer.Ordinal).Take(20).Select(n => $"'{n}'")))}.");
     }
 
     private static OutputComparison Comparison(OutputComparison? comparison)

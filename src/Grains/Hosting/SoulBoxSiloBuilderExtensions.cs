@@ -95,6 +95,8 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<ReaperOptions>, OptionsValidator<ReaperOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<CompileCacheOptions>().Bind(configuration.GetSection(CompileCacheOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CompileCacheOptions>, OptionsValidator<CompileCacheOptions>>(_ => new(o => o.Validate()));
+        services.AddOptions<BatchInputOptions>().Bind(configuration.GetSection(BatchInputOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BatchInputOptions>, OptionsValidator<BatchInputOptions>>(_ => new(o => o.Validate()));
         services.AddOptions<DrainOptions>().Bind(configuration.GetSection(DrainOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DrainOptions>, OptionsValidator<DrainOptions>>(_ => new(o => o.Validate()));
         // One subsection per template name, bound into the dictionary (the section itself has no other settings).
@@ -125,6 +127,7 @@ public static class SoulBoxSiloBuilderExtensions
         services.AddSingleton<NodeDrainer>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeDrainer>());
         services.AddSingleton<CompileCache>();
+        services.AddSingleton<BatchInputStore>();
         services.AddSingleton<ExecutorPool>();
         services.TryAddSingleton<RetainedOutputBudget>();
         services.AddSingleton<TemplateCatalog>();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using SoulBox.Agent.Protocol;
+using SoulBox.Grains.AgentClient;
 using SoulBox.Grains.Compilation;
 using SoulBox.Grains.Execution;
 
@@ -18,12 +19,14 @@ namespace SoulBox.Grains.Nodes;
 /// another, whether they run one after another in one executor or at once in two.</para></summary>
 internal sealed partial class ExecutorPool
 {
-    public async Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, CancellationToken cancellationToken)
+    /// <param name="inputs">The batch's staged input files (<see cref="ExecuteBatchRequest.InputSet"/>), or null.</param>
+    public async Task<ExecuteBatchResult> ExecuteBatchAsync(
+        ExecuteBatchRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, BatchInputSet? inputs, CancellationToken cancellationToken)
     {
         BatchRun batch;
         try
         {
-            batch = _batchValidator.Validate(request);
+            batch = _batchValidator.Validate(request, inputs);
         }
         catch (RequestTooLargeException)
         {
@@ -278,10 +281,7 @@ internal sealed partial class ExecutorPool
             }
 
             var exec = ProgramRunner.Exec(plan.RunArgv, directory, env, testCase.Limits.RunTimeoutMs, testCase.Limits.MaxOutputBytes);
-            var run = failedCompile
-                ?? (testCase.Stdin is { Length: > AgentProtocol.MaxPayloadChunkBytes } stdin
-                    ? await AgentExec.RunWithStreamedStdinAsync(agent, exec, stdin, AgentProtocol.MaxPayloadChunkBytes, readOomKills, cancellationToken).ConfigureAwait(false)
-                    : await AgentExec.RunAsync(agent, exec, testCase.Stdin, readOomKills, null, cancellationToken).ConfigureAwait(false));
+            var run = failedCompile ?? await RunWithStdinAsync(agent, exec, testCase, readOomKills, cancellationToken).ConfigureAwait(false);
             run = WithRequestedMemory(run, testCase.MemoryMb);
             if (run.Status == ExecutionStatus.Cancelled)
             {
@@ -289,7 +289,11 @@ internal sealed partial class ExecutorPool
             }
 
             var reusable = !deadline.IsCancellationRequested && !agent.IsClosed;
-            return (BatchVerdicts.Result(testCase, run, batch.Comparison, _options.BatchResultOutputBytes), reusable);
+            // An expected output sent as a file is read only now, one case at a time (it is at most MaxOutputBytes).
+            var judged = testCase.ExpectedOutputFile is { } expected
+                ? testCase with { ExpectedOutput = await File.ReadAllTextAsync(expected.Path, cancellationToken).ConfigureAwait(false) }
+                : testCase;
+            return (BatchVerdicts.Result(judged, run, batch.Comparison, _options.BatchResultOutputBytes), reusable);
         }
         catch (Exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -308,5 +312,24 @@ internal sealed partial class ExecutorPool
         {
             throw new SoulBoxException(ErrorCodes.Internal, $"The execution container failed: {e.Message}");
         }
+    }
+
+    /// <summary>Runs the case's program with its input: in one frame when it is small, else streamed to the agent in
+    /// chunks, each sent once the one before is in the program's pipe (a staged file is read as it goes).</summary>
+    private static async Task<CommandResult> RunWithStdinAsync(AgentConnection agent, ExecRequest exec, BatchCase testCase, Func<long> readOomKills, CancellationToken cancellationToken)
+    {
+        if (testCase.StdinFile is { } file)
+        {
+            await using var input = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+            return await AgentExec.RunWithStreamedStdinAsync(agent, exec, input, AgentProtocol.MaxPayloadChunkBytes, readOomKills, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (testCase.Stdin is { Length: > AgentProtocol.MaxPayloadChunkBytes } stdin)
+        {
+            using var input = new MemoryStream(stdin, writable: false);
+            return await AgentExec.RunWithStreamedStdinAsync(agent, exec, input, AgentProtocol.MaxPayloadChunkBytes, readOomKills, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await AgentExec.RunAsync(agent, exec, testCase.Stdin, readOomKills, null, cancellationToken).ConfigureAwait(false);
     }
 }

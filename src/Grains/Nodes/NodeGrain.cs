@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
 using SoulBox.Grains.Containers;
+using SoulBox.Grains.Execution;
 using SoulBox.Grains.Hosting;
 using SoulBox.Grains.Placement;
 using SoulBox.Grains.Pool;
@@ -20,6 +21,7 @@ internal sealed class NodeGrain(
     WorkerReadiness readiness,
     NodeDrain drain,
     NodeDrainer drainer,
+    BatchInputStore batchInputs,
     IClusterMembershipService membership,
     IOptions<SandboxOptions> options) : Grain, INodeGrain
 {
@@ -90,8 +92,29 @@ internal sealed class NodeGrain(
 
     public async Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, string tenant, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        // Taken before any other check, so that a batch refused for any reason still removes its files.
+        using var inputs = request.InputSet is { } inputSet && IsThisNode ? batchInputs.Take(inputSet, tenant) : null;
         CheckCanExecute(tenant);
-        return await executors.ExecuteBatchAsync(request, tenant, await templates.GetAsync(cancellationToken), cancellationToken);
+        return await executors.ExecuteBatchAsync(request, tenant, await templates.GetAsync(cancellationToken), inputs, cancellationToken);
+    }
+
+    public Task<string> OpenBatchInputsAsync(string tenant)
+    {
+        CheckCanExecute(tenant);
+        return Task.FromResult(batchInputs.Open(tenant));
+    }
+
+    public Task AppendBatchInputAsync(string inputSet, string tenant, string file, byte[] chunk, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        return batchInputs.AppendAsync(inputSet, tenant, file, chunk, cancellationToken);
+    }
+
+    public Task DiscardBatchInputsAsync(string inputSet, string tenant)
+    {
+        batchInputs.Discard(inputSet, tenant);
+        return Task.CompletedTask;
     }
 
     private void CheckCanExecute(string tenant)
