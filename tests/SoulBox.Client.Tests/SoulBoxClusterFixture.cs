@@ -17,6 +17,10 @@ public sealed class SoulBoxClusterFixture : IAsyncLifetime
     /// <summary>Node names of the silos, in start order.</summary>
     public IReadOnlyList<string> Nodes => Cluster.Silos.Select(s => s.Name).ToList();
 
+    /// <summary>Grain call timeout of the test clusters: long enough for a run queued behind container starts under
+    /// load, short enough that a call that hangs fails the test rather than the CI run.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(2);
+
     public static InProcessTestCluster BuildCluster(short silos, IDictionary<string, string?>? settings = null)
     {
         // Sandboxes left at the end are not waited for when the cluster stops (a drain's default is 30 s).
@@ -24,8 +28,12 @@ public sealed class SoulBoxClusterFixture : IAsyncLifetime
             .AddInMemoryCollection(new Dictionary<string, string?> { ["SoulBox:Drain:DeadlineSeconds"] = "0" })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var builder = new InProcessTestClusterBuilder(silos);
+        // Orleans' test default is 30 s per call; a one-shot run that needs a new executor waits behind other tests'
+        // container starts on a loaded CI machine and can pass it. Production calls have SoulBoxCluster.CallTimeout.
+        builder.ConfigureClient(client => client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout));
         builder.ConfigureSilo((options, silo) =>
         {
+            silo.Configure<Orleans.Configuration.SiloMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
             // Silo names must be unique per test run: each node reaps containers labelled with its name.
             silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = $"t{Environment.ProcessId}-{options.SiloName.Replace('_', '-')}");
             silo.AddSoulBoxWorker(configuration);

@@ -87,8 +87,10 @@ internal sealed class BenchRunner(BenchOptions options, Progress progress, Bench
     /// /metrics), so the idle figure is the node as it stands ready to serve; records what it saw either way.</summary>
     private async Task WaitForFilledPoolAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Registered templates are warmed on demand only (SoulBox:Templates:<name>:MinWarm defaults to 0).
-        var templates = (await target.Client.GetTemplatesAsync(cancellationToken)).Where(t => t.Available && !t.Custom).Select(t => t.Name).ToList();
+        // Registered templates (SoulBox:Templates:<name>:MinWarm defaults to 0) and the language templates (not in
+        // SoulBox:Pool:Templates) are warmed on demand only.
+        var templates = (await target.Client.GetTemplatesAsync(cancellationToken))
+            .Where(t => t.Available && !t.Custom && !SoulBox.Templates.Optional.Contains(t.Name)).Select(t => t.Name).ToList();
         var waited = Stopwatch.StartNew();
         while (true)
         {
