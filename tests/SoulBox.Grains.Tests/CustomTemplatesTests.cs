@@ -85,7 +85,9 @@ public sealed class CustomTemplatesTests
         Assert.Equal((256, 0.5, 30), (asked.MemoryMb, asked.Cpu, asked.TimeoutSeconds));
         Assert.Equal((Sandbox.DefaultMemoryMb, Sandbox.DefaultCpu, Sandbox.DefaultTimeoutSeconds), (builtIn.MemoryMb, builtIn.Cpu, builtIn.TimeoutSeconds));
         var unknown = Assert.Throws<SandboxValidationException>(() => validator.Create(new SandboxCreateOptions { Template = "small" }));
-        Assert.Contains("known templates: python, node, go, java, base, code-interpreter, big", unknown.Message);
+        // SoulBox's own (the core ones, then the language templates), then the registered ones.
+        Assert.Contains("known templates: python, node, go, java, base, code-interpreter, gcc, ", unknown.Message);
+        Assert.EndsWith(", big.", unknown.Message);
     }
 
     [Theory]
