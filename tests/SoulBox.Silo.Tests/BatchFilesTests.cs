@@ -36,7 +36,8 @@ public sealed class BatchFilesTests(SiloFixture node)
         }
 
         Assert.True(files.Sum(f => f.Content.Length) > 100 * SiloFixture.MaxJsonBodyBytes);
-        form.Add(JsonPart(new { language = "python", code = LengthAndHash, cases }), "request");
+        // 100 cases of 5 s: 500 s at worst, within the batch's 600 s (MaxBatchTimeMs).
+        form.Add(JsonPart(new { language = "python", code = LengthAndHash, limits = new { runTimeoutMs = 5000 }, cases }), "request");
         foreach (var (name, content) in files)
         {
             form.Add(new ByteArrayContent(content), "file", name);
@@ -96,6 +97,15 @@ public sealed class BatchFilesTests(SiloFixture node)
         {
             Assert.Equal("request", await FieldOf(late));
         }
+
+        // A batch refused whatever its files is refused when the node is asked to take them, before any is sent.
+        var open = node.Get<IGrainFactory>().GetGrain<SoulBox.Grains.INodeGrain>("silotest").OpenBatchInputsAsync(new ExecuteBatchRequest
+        {
+            Language = "python",
+            Code = "print(1)",
+            Cases = [.. Enumerable.Range(0, 30).Select(_ => new TestCase { StdinFile = "a" })],
+        }, "tenant-a");
+        Assert.Equal("cases", (await Assert.ThrowsAsync<SandboxValidationException>(() => open)).Field);
 
         // One name twice.
         Assert.Equal("files", await FieldOf(Form(new object[] { new { stdinFile = "a" } }, ("a", "1"), ("a", "2"))));

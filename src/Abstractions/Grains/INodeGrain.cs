@@ -27,11 +27,13 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("ExecuteBatch")]
     Task<ExecuteBatchResult> ExecuteBatchAsync(ExecuteBatchRequest request, string tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>Opens a set of input files for one batch of <paramref name="tenant"/> on this node (a host directory the
-    /// silo alone reads, never mounted into a container) and returns its id; the batch that names it
-    /// (<see cref="ExecuteBatchRequest.InputSet"/>) removes it when it ends, and a set nobody uses for a while expires.</summary>
+    /// <summary>Checks <paramref name="request"/> as far as it can before its input files arrive (so a batch that
+    /// would be refused is refused before they cross the network), then opens a set of input files for it on this
+    /// node (a host directory the silo alone reads, never mounted into a container) and returns its id; the batch that
+    /// names it (<see cref="ExecuteBatchRequest.InputSet"/>) removes it when it ends, and a set nobody uses for a while
+    /// expires.</summary>
     [Alias("OpenBatchInputs")]
-    Task<string> OpenBatchInputsAsync(string tenant);
+    Task<string> OpenBatchInputsAsync(ExecuteBatchRequest request, string tenant);
 
     /// <summary>Appends <paramref name="chunk"/> (at most 1 MiB) to the input file <paramref name="file"/> of the set.</summary>
     [Alias("AppendBatchInput")]

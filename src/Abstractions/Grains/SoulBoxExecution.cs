@@ -23,7 +23,7 @@ public static class SoulBoxExecution
     }
 
     /// <summary>Runs the batch <paramref name="request"/> whose cases name input files (<see cref="TestCase.StdinFile"/>,
-    /// <see cref="TestCase.ExpectedOutputFile"/>): picks the node, opens an input set there, lets
+    /// <see cref="TestCase.ExpectedOutputFile"/>): picks the node, has it check the request and open an input set, lets
     /// <paramref name="writeInputs"/> stream the files into it, then runs the batch on that node, which removes the set
     /// when the batch ends. A node that starts draining after the upload answers 503 (the files are not sent twice).</summary>
     public static async Task<ExecuteBatchResult> ExecuteBatchAsync(
@@ -31,7 +31,7 @@ public static class SoulBoxExecution
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(writeInputs);
-        var (node, inputSet) = await OnSomeNodeAsync(grains, request.Language, async name => (name, await grains.GetGrain<INodeGrain>(name).OpenBatchInputsAsync(tenant).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+        var (node, inputSet) = await OnSomeNodeAsync(grains, request.Language, async name => (name, await grains.GetGrain<INodeGrain>(name).OpenBatchInputsAsync(request, tenant).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
         var grain = grains.GetGrain<INodeGrain>(node);
         try
         {

@@ -30,7 +30,13 @@ internal sealed class BatchValidator(SandboxOptions options)
     private readonly OneShotValidator _oneShot = new(options);
 
     /// <param name="inputs">The input files sent with the batch, which cases name by stdinFile / expectedOutputFile.</param>
-    public BatchRun Validate(ExecuteBatchRequest request, BatchInputSet? inputs = null)
+    public BatchRun Validate(ExecuteBatchRequest request, BatchInputSet? inputs = null) => Validate(request, inputs, filesToCome: false);
+
+    /// <summary>Checks everything but the input files, which are still to be sent: before an upload, so a batch that
+    /// would be refused anyway is refused before its files cross the network.</summary>
+    public void ValidateBeforeFiles(ExecuteBatchRequest request) => Validate(request, null, filesToCome: true);
+
+    private BatchRun Validate(ExecuteBatchRequest request, BatchInputSet? inputs, bool filesToCome)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Cases is not { Length: > 0 } cases)
@@ -74,7 +80,7 @@ internal sealed class BatchValidator(SandboxOptions options)
         var checkedCases = new BatchCase[cases.Length];
         for (var i = 0; i < cases.Length; i++)
         {
-            checkedCases[i] = InCase(i, () => Case(i, cases[i], program, inputs));
+            checkedCases[i] = InCase(i, () => Case(i, cases[i], program, inputs, filesToCome));
         }
 
         var worstCaseMs = (program.Compiles ? (long)program.Limits.CompileTimeoutMs : 0) + checkedCases.Sum(c => (long)c.Limits.RunTimeoutMs);
@@ -88,7 +94,7 @@ internal sealed class BatchValidator(SandboxOptions options)
         return new BatchRun(program, checkedCases, comparison, parallelism);
     }
 
-    private BatchCase Case(int index, TestCase testCase, OneShotRun program, BatchInputSet? inputs)
+    private BatchCase Case(int index, TestCase testCase, OneShotRun program, BatchInputSet? inputs, bool filesToCome)
     {
         if (testCase.Stdin is { } stdin && Encoding.UTF8.GetByteCount(stdin) is var stdinBytes && stdinBytes > options.MaxCaseStdinBytes)
         {
@@ -119,8 +125,8 @@ internal sealed class BatchValidator(SandboxOptions options)
             _validate.RunTimeoutMs(limits?.RunTimeoutMs, program.Limits.RunTimeoutMs, "limits.runTimeoutMs"),
             limits?.MaxOutputBytes is { } maxOutput ? Prefixed("limits.", () => _validate.MaxOutputBytes(maxOutput)) : program.Limits.MaxOutputBytes);
         var memoryMb = limits?.MemoryMb is { } memory ? Prefixed("limits.", () => _validate.MemoryMb(memory)) : program.MemoryMb;
-        var stdinFile = InputFile(testCase.StdinFile, testCase.Stdin is not null, "stdin", inputs);
-        var expectedFile = InputFile(testCase.ExpectedOutputFile, testCase.ExpectedOutput is not null, "expectedOutput", inputs);
+        var stdinFile = InputFile(testCase.StdinFile, testCase.Stdin is not null, "stdin", inputs, filesToCome);
+        var expectedFile = InputFile(testCase.ExpectedOutputFile, testCase.ExpectedOutput is not null, "expectedOutput", inputs, filesToCome);
         if (expectedFile is { Length: var length } && length > options.MaxOutputBytes)
         {
             throw new RequestTooLargeException("expectedOutputFile", options.MaxOutputBytes,
@@ -142,7 +148,7 @@ internal sealed class BatchValidator(SandboxOptions options)
     }
 
     /// <summary>The staged file a case names in <c>&lt;field&gt;File</c>, or null when it names none.</summary>
-    private static BatchInputFile? InputFile(string? name, bool inline, string field, BatchInputSet? inputs)
+    private static BatchInputFile? InputFile(string? name, bool inline, string field, BatchInputSet? inputs, bool filesToCome)
     {
         if (name is null)
         {
@@ -152,6 +158,11 @@ internal sealed class BatchValidator(SandboxOptions options)
         if (inline)
         {
             throw new SandboxValidationException(field + "File", $"A case has either {field} or {field}File, not both.");
+        }
+
+        if (filesToCome)
+        {
+            return null;
         }
 
         if (inputs is null)

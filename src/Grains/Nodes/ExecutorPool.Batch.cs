@@ -19,6 +19,20 @@ namespace SoulBox.Grains.Nodes;
 /// another, whether they run one after another in one executor or at once in two.</para></summary>
 internal sealed partial class ExecutorPool
 {
+    /// <summary>Refuses a batch that would be refused anyway before its input files are sent.</summary>
+    public void ValidateBatchBeforeFiles(ExecuteBatchRequest request)
+    {
+        try
+        {
+            _batchValidator.ValidateBeforeFiles(request);
+        }
+        catch (RequestTooLargeException)
+        {
+            _metrics.ExecutionRefused("too_large");
+            throw;
+        }
+    }
+
     /// <param name="inputs">The batch's staged input files (<see cref="ExecuteBatchRequest.InputSet"/>), or null.</param>
     public async Task<ExecuteBatchResult> ExecuteBatchAsync(
         ExecuteBatchRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, BatchInputSet? inputs, CancellationToken cancellationToken)

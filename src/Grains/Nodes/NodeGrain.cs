@@ -99,9 +99,10 @@ internal sealed class NodeGrain(
         return await executors.ExecuteBatchAsync(request, tenant, await templates.GetAsync(cancellationToken), inputs, cancellationToken);
     }
 
-    public Task<string> OpenBatchInputsAsync(string tenant)
+    public Task<string> OpenBatchInputsAsync(ExecuteBatchRequest request, string tenant)
     {
         CheckCanExecute(tenant);
+        executors.ValidateBatchBeforeFiles(request);
         return Task.FromResult(batchInputs.Open(tenant));
     }
 
