@@ -11,7 +11,7 @@ public sealed class BatchInputStoreTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "soulbox-test-inputs-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly FakeTimeProvider _time = new();
-    private readonly BatchInputOptions _options = new() { MaxFileBytes = 10, MaxSetBytes = 16, MaxBytes = 24, MaxSetsPerTenant = 2, IdleSeconds = 60 };
+    private readonly BatchInputOptions _options = new() { MaxFileBytes = 10, MaxSetBytes = 16, MaxBytesPerTenant = 20, MaxBytes = 24, MaxSetsPerTenant = 2, IdleSeconds = 60 };
     private BatchInputStore? _store;
 
     private BatchInputStore Store => _store ??= new BatchInputStore(_options, _directory, _time, NullLogger<BatchInputStore>.Instance);
@@ -70,7 +70,7 @@ public sealed class BatchInputStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task FileSetAndNodeBounds_AreTooLargeOrRetryLater()
+    public async Task FileSetTenantAndNodeBounds_AreTooLargeOrRetryLater()
     {
         var first = Store.Open("a");
         await Store.AppendAsync(first, "a", "f", new byte[10], default);
@@ -81,9 +81,14 @@ public sealed class BatchInputStoreTests : IDisposable
         var set = await Assert.ThrowsAsync<RequestTooLargeException>(() => Store.AppendAsync(first, "a", "h", new byte[1], default));
         Assert.Equal(16, set.LimitBytes);
 
-        var second = Store.Open("b");
-        await Store.AppendAsync(second, "b", "f", new byte[8], default);
-        await Assert.ThrowsAsync<NodeBusyException>(() => Store.AppendAsync(second, "b", "g", new byte[1], default));
+        // The tenant's own bound (20) before the node's (24): a second set of "a" gets 4 bytes.
+        var again = Store.Open("a");
+        await Store.AppendAsync(again, "a", "f", new byte[4], default);
+        await Assert.ThrowsAsync<TooManyRequestsException>(() => Store.AppendAsync(again, "a", "g", new byte[1], default));
+
+        var other = Store.Open("b");
+        await Store.AppendAsync(other, "b", "f", new byte[4], default);
+        await Assert.ThrowsAsync<NodeBusyException>(() => Store.AppendAsync(other, "b", "g", new byte[1], default));
         Assert.Equal(24, Store.Bytes);
     }
 
@@ -131,7 +136,7 @@ public sealed class BatchInputStoreTests : IDisposable
     public void Options_AreValidated()
     {
         Assert.Empty(new BatchInputOptions().Validate());
-        Assert.Equal(4, new BatchInputOptions { MaxFileBytes = 0, MaxSetBytes = -1, MaxBytes = -2, MaxSetsPerTenant = 0 }.Validate().Count());
+        Assert.Equal(5, new BatchInputOptions { MaxFileBytes = 0, MaxSetBytes = -1, MaxBytes = -2, MaxBytesPerTenant = -1, MaxSetsPerTenant = 0 }.Validate().Count());
         Assert.Single(new BatchInputOptions { Directory = "relative" }.Validate());
     }
 

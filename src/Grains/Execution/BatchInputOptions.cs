@@ -23,6 +23,10 @@ public sealed class BatchInputOptions
     /// and Retry-After. Default 2 GiB.</summary>
     public long MaxBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>Most bytes one tenant may stage on the node at once, all its sets together; past it a 429. Default
+    /// 512 MiB: a tenant cannot fill the node's staging space and lock other tenants' batches out.</summary>
+    public long MaxBytesPerTenant { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>Most input sets one tenant may have open on the node at once (uploading or running); more is a 429.
     /// Default 4.</summary>
     public int MaxSetsPerTenant { get; set; } = 4;
@@ -35,6 +39,7 @@ public sealed class BatchInputOptions
         if (MaxFileBytes < 1) yield return $"{SectionName}:MaxFileBytes must be positive.";
         if (MaxSetBytes < MaxFileBytes) yield return $"{SectionName}:MaxSetBytes must be at least MaxFileBytes ({MaxFileBytes}).";
         if (MaxBytes < MaxSetBytes) yield return $"{SectionName}:MaxBytes must be at least MaxSetBytes ({MaxSetBytes}).";
+        if (MaxBytesPerTenant < MaxSetBytes || MaxBytesPerTenant > MaxBytes) yield return $"{SectionName}:MaxBytesPerTenant must be between MaxSetBytes ({MaxSetBytes}) and MaxBytes ({MaxBytes}).";
         if (MaxSetsPerTenant < 1) yield return $"{SectionName}:MaxSetsPerTenant must be at least 1.";
         if (IdleSeconds is < 5 or > 3600) yield return $"{SectionName}:IdleSeconds must be between 5 and 3600.";
         if (Directory is { } directory && (!Path.IsPathFullyQualified(directory) || directory.TrimEnd('/').Length == 0))

@@ -123,6 +123,13 @@ internal sealed partial class BatchInputStore : IDisposable
                         $"The batch's input files are larger than {_options.MaxSetBytes} bytes together ({BatchInputOptions.SectionName}:MaxSetBytes).");
                 }
 
+                var tenantBytes = _sets.Values.Where(s => s.Tenant == tenant).Sum(s => s.Bytes);
+                if (tenantBytes + chunk.Length > _options.MaxBytesPerTenant)
+                {
+                    throw new TooManyRequestsException(
+                        $"Tenant '{tenant}' stages {tenantBytes} bytes of batch input files on this node, its limit is {_options.MaxBytesPerTenant} ({BatchInputOptions.SectionName}:MaxBytesPerTenant); retry when its other batches have ended.", 5);
+                }
+
                 if (_bytes + chunk.Length > _options.MaxBytes)
                 {
                     throw new NodeBusyException(
@@ -143,8 +150,17 @@ internal sealed partial class BatchInputStore : IDisposable
                 Access = FileAccess.Write,
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             };
-            await using var stream = new FileStream(file.Path, append);
-            await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await using var stream = new FileStream(file.Path, append);
+                await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                // A full disk, most likely: the caller's upload fails and discards the set.
+                LogWriteFailed(e, set.Path);
+                throw new NodeBusyException("The node could not store the batch's input files (its staging disk may be full); retry later.", 30);
+            }
         }
         finally
         {
@@ -295,6 +311,9 @@ internal sealed partial class BatchInputStore : IDisposable
 
     [LoggerMessage(1, LogLevel.Information, "Batch input set {InputSet} expired before its batch ran; its files are removed")]
     private partial void LogExpired(string inputSet);
+
+    [LoggerMessage(3, LogLevel.Warning, "Could not write a batch input file in {Path}")]
+    private partial void LogWriteFailed(Exception exception, string path);
 
     [LoggerMessage(2, LogLevel.Warning, "Could not remove the batch input directory {Path}")]
     private partial void LogDeleteFailed(Exception exception, string path);
