@@ -11,7 +11,7 @@ public sealed class BatchInputStoreTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "soulbox-test-inputs-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly FakeTimeProvider _time = new();
-    private readonly BatchInputOptions _options = new() { MaxFileBytes = 10, MaxSetBytes = 16, MaxBytesPerTenant = 20, MaxBytes = 24, MaxSetsPerTenant = 2, IdleSeconds = 60 };
+    private readonly BatchInputOptions _options = new() { MaxFileBytes = 10, MaxSetBytes = 16, MaxBytesPerTenant = 20, MaxBytes = 24, MaxFilesPerSet = 3, MaxSetsPerTenant = 2, IdleSeconds = 60 };
     private BatchInputStore? _store;
 
     private BatchInputStore Store => _store ??= new BatchInputStore(_options, _directory, _time, NullLogger<BatchInputStore>.Instance);
@@ -122,6 +122,19 @@ public sealed class BatchInputStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ASet_HasAtMostItsNumberOfFiles()
+    {
+        var id = Store.Open("a");
+        foreach (var name in new[] { "1", "2", "3" })
+        {
+            await Store.AppendAsync(id, "a", name, "1"u8.ToArray(), default);
+        }
+
+        await Store.AppendAsync(id, "a", "3", "2"u8.ToArray(), default);
+        Assert.Equal("files", (await Assert.ThrowsAsync<SandboxValidationException>(() => Store.AppendAsync(id, "a", "4", "1"u8.ToArray(), default))).Field);
+    }
+
+    [Fact]
     public async Task BadFileNames_AreRefused()
     {
         var id = Store.Open("a");
@@ -136,7 +149,7 @@ public sealed class BatchInputStoreTests : IDisposable
     public void Options_AreValidated()
     {
         Assert.Empty(new BatchInputOptions().Validate());
-        Assert.Equal(5, new BatchInputOptions { MaxFileBytes = 0, MaxSetBytes = -1, MaxBytes = -2, MaxBytesPerTenant = -1, MaxSetsPerTenant = 0 }.Validate().Count());
+        Assert.Equal(6, new BatchInputOptions { MaxFileBytes = 0, MaxSetBytes = -1, MaxBytes = -2, MaxBytesPerTenant = -1, MaxFilesPerSet = 0, MaxSetsPerTenant = 0 }.Validate().Count());
         Assert.Single(new BatchInputOptions { Directory = "relative" }.Validate());
     }
 

@@ -15,6 +15,10 @@ public sealed class BatchInputOptions
     /// <summary>Largest input file. Default 64 MiB.</summary>
     public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>Most files of one batch (a batch has at most SoulBox:Sandbox:MaxBatchCases cases, each naming two at
+    /// most). Default 1024.</summary>
+    public int MaxFilesPerSet { get; set; } = 1024;
+
     /// <summary>Most bytes of the files of one batch. Default 512 MiB (100 cases with 1 MiB of input and of expected
     /// output each fit with room to spare).</summary>
     public long MaxSetBytes { get; set; } = 512L * 1024 * 1024;
@@ -40,6 +44,7 @@ public sealed class BatchInputOptions
         if (MaxSetBytes < MaxFileBytes) yield return $"{SectionName}:MaxSetBytes must be at least MaxFileBytes ({MaxFileBytes}).";
         if (MaxBytes < MaxSetBytes) yield return $"{SectionName}:MaxBytes must be at least MaxSetBytes ({MaxSetBytes}).";
         if (MaxBytesPerTenant < MaxSetBytes || MaxBytesPerTenant > MaxBytes) yield return $"{SectionName}:MaxBytesPerTenant must be between MaxSetBytes ({MaxSetBytes}) and MaxBytes ({MaxBytes}).";
+        if (MaxFilesPerSet < 1) yield return $"{SectionName}:MaxFilesPerSet must be at least 1.";
         if (MaxSetsPerTenant < 1) yield return $"{SectionName}:MaxSetsPerTenant must be at least 1.";
         if (IdleSeconds is < 5 or > 3600) yield return $"{SectionName}:IdleSeconds must be between 5 and 3600.";
         if (Directory is { } directory && (!Path.IsPathFullyQualified(directory) || directory.TrimEnd('/').Length == 0))

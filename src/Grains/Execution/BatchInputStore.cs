@@ -108,6 +108,11 @@ internal sealed partial class BatchInputStore : IDisposable
 
                 if (!set.Files.TryGetValue(name, out var existing))
                 {
+                    if (set.Files.Count >= _options.MaxFilesPerSet)
+                    {
+                        throw new SandboxValidationException("files", $"A batch takes at most {_options.MaxFilesPerSet} input files ({BatchInputOptions.SectionName}:MaxFilesPerSet).");
+                    }
+
                     existing = new BatchInputFile(name, Path.Combine(set.Path, $"f{set.Files.Count}"), 0);
                 }
 
