@@ -195,8 +195,10 @@ internal sealed partial class ExecutorPool
     }
 
     /// <summary>One worker of a batch: takes cases from the queue until it is empty, each in a freshly reset
-    /// executor of the case's memory bucket. A failure (the agent or container, not a verdict) stops the other
-    /// workers and fails the batch.</summary>
+    /// executor of the case's memory bucket. A worker gets its executor before it takes a case: a worker whose
+    /// container is still starting leaves the cases to the others meanwhile (a batch of quick cases would otherwise
+    /// wait for container starts it does not need), and joins when it is ready. A failure (the agent or container,
+    /// not a verdict) stops the other workers and fails the batch.</summary>
     private async Task RunCasesAsync(
         BatchRun batch,
         CompiledProgram? compiled,
@@ -210,18 +212,39 @@ internal sealed partial class ExecutorPool
         var clean = executor is not null;
         try
         {
-            while (queue.TryDequeue(out var testCase))
+            (string, int) KeyOf(BatchCase c) => (batch.Program.Template, ExecutorMemoryBuckets.RoundUp(c.MemoryMb, _options.MaxMemoryMb));
+            while (queue.TryPeek(out var next))
             {
                 stop.Token.ThrowIfCancellationRequested();
-                var caseKey = (batch.Program.Template, ExecutorMemoryBuckets.RoundUp(testCase.MemoryMb, _options.MaxMemoryMb));
-                if (executor is not null && caseKey != key)
+                if (executor is null || KeyOf(next) != key)
                 {
-                    KeepIdle(key, executor);
-                    executor = null;
+                    if (executor is not null)
+                    {
+                        KeepIdle(key, executor);
+                        executor = null;
+                    }
+
+                    key = KeyOf(next);
+                    executor = await TakeOrStartAsync(key, stop.Token).ConfigureAwait(false);
+                    clean = true;
+                    // Other workers may have taken the case (or all of them) meanwhile: look again.
+                    continue;
                 }
 
-                key = caseKey;
-                executor ??= await TakeOrStartAsync(key, stop.Token).ConfigureAwait(false);
+                if (!queue.TryDequeue(out var testCase))
+                {
+                    break;
+                }
+
+                if (KeyOf(testCase) != key)
+                {
+                    // Another worker took the peeked case; this one needs another bucket.
+                    KeepIdle(key, executor);
+                    executor = null;
+                    key = KeyOf(testCase);
+                    executor = await TakeOrStartAsync(key, stop.Token).ConfigureAwait(false);
+                }
+
                 clean = false;
                 var (result, reusable) = await RunCaseAsync(executor, batch, testCase, compiled, stop.Token).ConfigureAwait(false);
                 results[testCase.Index] = result;
