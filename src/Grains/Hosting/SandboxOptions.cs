@@ -61,8 +61,10 @@ public sealed class SandboxOptions
     public int MaxConcurrentExecutions { get; set; } = 2 * Environment.ProcessorCount;
 
     /// <summary>Idle one-shot executor containers kept per template and memory bucket after use (memory is rounded
-    /// up to 128, 256, 512, ... MiB for executors). Default 2.</summary>
-    public int IdleExecutorsPerTemplate { get; set; } = 2;
+    /// up to 128, 256, 512, ... MiB for executors). Default 4, as many as a batch's workers (MaxBatchParallelism): with
+    /// fewer, every batch of a language started the missing containers again (IdleExecutorsPerNode still bounds them
+    /// all).</summary>
+    public int IdleExecutorsPerTemplate { get; set; } = 4;
 
     /// <summary>Idle one-shot executor containers kept on the node over all templates and memory buckets; past it
     /// the one idle longest is removed. Busy executors are bounded by MaxConcurrentExecutions. Default 8.</summary>
