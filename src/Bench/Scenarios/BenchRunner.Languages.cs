@@ -6,14 +6,17 @@ using SoulBox.Bench.Target;
 
 namespace SoulBox.Bench.Scenarios;
 
-// Per language: startup, warm execution, one-shot runs (compile cache miss and hit), Docker baselines.
+// Per language: startup, warm execution, one-shot runs (compile cache miss and hit), Docker baselines; and the batch
+// comparison (BenchRunner.Batch.cs) for the `languages` and `batch` scenarios.
 internal sealed partial class BenchRunner
 {
     private async Task LanguagesAsync(CancellationToken cancellationToken)
     {
+        var table = options.Scenarios.Contains("languages");
         if (target.Drivers.FirstOrDefault(d => !d.WarmAndColdOnly) is not { } driver)
         {
-            results.Skipped.Add(new SkipNote("languages", "needs the client or http transport (one-shot runs)"));
+            const string reason = "needs the client or http transport (one-shot runs and batches; E2B's SDK has neither)";
+            results.Skipped.Add(new SkipNote(table ? "languages" : "batch", reason));
             return;
         }
 
@@ -24,88 +27,105 @@ internal sealed partial class BenchRunner
             {
                 var reason = $"image {DockerBaselines.ImageOf(workload.Template)} is not built (scripts/setup.sh builds it)";
                 progress.NotAvailable(workload.Language, reason);
-                results.Languages.Add(new LanguageResult(workload.Language, workload.Template, false, reason, null, null, null, null, null, null));
+                if (table)
+                {
+                    results.Languages.Add(new LanguageResult(workload.Language, workload.Template, false, reason, null, null, null, null, null, null));
+                }
+
+                results.Batches.Add(BatchComparison.NotAvailable(workload.Language, workload.Template, reason));
                 continue;
             }
 
-            var compiled = SoulBox.Languages.Compiles(workload.Language);
-            var starts = options.Quick ? 2 : 5;
-            var runs = compiled ? (options.Quick ? 2 : 5) : (options.Quick ? 5 : 30);
-            var startup = new LatencyRecorder();
-            var execution = new LatencyRecorder();
-            double? memory = null;
-            await using (progress.Ticker(workload.Language, () => $"{startup.Samples.Count}/{starts} starts, {execution.Samples.Count} runs"))
+            if (table)
             {
-                for (var i = 0; i < starts; i++)
+                await LanguageRowAsync(driver, workload, cancellationToken);
+            }
+
+            results.Batches.Add(await BatchComparisonAsync(driver, workload, cancellationToken));
+        }
+    }
+
+    /// <summary>One row of the per-language table: sandbox startup, warm execution in the last sandbox and its memory,
+    /// one-shot runs (compile cache miss and hit), and the Docker baselines.</summary>
+    private async Task LanguageRowAsync(ISandboxDriver driver, LanguageWorkload workload, CancellationToken cancellationToken)
+    {
+        var compiled = SoulBox.Languages.Compiles(workload.Language);
+        var starts = options.Quick ? 2 : 5;
+        var runs = compiled ? (options.Quick ? 2 : 5) : (options.Quick ? 5 : 30);
+        var startup = new LatencyRecorder();
+        var execution = new LatencyRecorder();
+        double? memory = null;
+        await using (progress.Ticker(workload.Language, () => $"{startup.Samples.Count}/{starts} starts, {execution.Samples.Count} runs"))
+        {
+            for (var i = 0; i < starts; i++)
+            {
+                BenchSandbox? sandbox = null;
+                try
                 {
-                    BenchSandbox? sandbox = null;
-                    try
+                    var started = Stopwatch.GetTimestamp();
+                    sandbox = await driver.CreateAsync(workload.Template, cancellationToken);
+                    startup.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (i < starts - 1)
                     {
-                        var started = Stopwatch.GetTimestamp();
-                        sandbox = await driver.CreateAsync(workload.Template, cancellationToken);
-                        startup.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        if (i < starts - 1)
-                        {
-                            continue;
-                        }
-
-                        // The last sandbox: first run warms the kernel (or the build cache), then measure.
-                        await driver.RunAsync(sandbox, workload.Code, workload.Language, cancellationToken);
-                        for (var r = 0; r < runs; r++)
-                        {
-                            var runStarted = Stopwatch.GetTimestamp();
-                            var run = await driver.RunAsync(sandbox, workload.Code, workload.Language, cancellationToken);
-                            if (run.Check(workload.ExpectedOutput) is { } error)
-                            {
-                                execution.Error(error);
-                            }
-                            else
-                            {
-                                execution.Record(Stopwatch.GetElapsedTime(runStarted).TotalMilliseconds);
-                            }
-                        }
-
-                        var containerId = await ContainerIdOfAsync(sandbox, cancellationToken);
-                        await docker.LocateAsync(containerId, cancellationToken);
-                        memory = ContainerMemory.WorkingSetBytes(containerId) / 1048576.0;
+                        continue;
                     }
-                    catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+
+                    // The last sandbox: first run warms the kernel (or the build cache), then measure.
+                    await driver.RunAsync(sandbox, workload.Code, workload.Language, cancellationToken);
+                    for (var r = 0; r < runs; r++)
                     {
-                        (sandbox is null ? startup : execution).Error(LatencyRecorder.KindOf(e));
-                        progress.Info($"{workload.Language}: {e.GetType().Name}: {e.Message}");
-                    }
-                    finally
-                    {
-                        if (sandbox is not null)
+                        var runStarted = Stopwatch.GetTimestamp();
+                        var run = await driver.RunAsync(sandbox, workload.Code, workload.Language, cancellationToken);
+                        if (run.Check(workload.ExpectedOutput) is { } error)
                         {
-                            await KillQuietlyAsync(driver, sandbox);
+                            execution.Error(error);
                         }
+                        else
+                        {
+                            execution.Record(Stopwatch.GetElapsedTime(runStarted).TotalMilliseconds);
+                        }
+                    }
+
+                    var containerId = await ContainerIdOfAsync(sandbox, cancellationToken);
+                    await docker.LocateAsync(containerId, cancellationToken);
+                    memory = ContainerMemory.WorkingSetBytes(containerId) / 1048576.0;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    (sandbox is null ? startup : execution).Error(LatencyRecorder.KindOf(e));
+                    progress.Info($"{workload.Language}: {e.GetType().Name}: {e.Message}");
+                }
+                finally
+                {
+                    if (sandbox is not null)
+                    {
+                        await KillQuietlyAsync(driver, sandbox);
                     }
                 }
             }
-
-            // Interpreted languages too: their "miss" and "hit" rows are the same one-shot run (no compile to cache).
-            var oneShot = await OneShotCompiledAsync(driver, workload, runs, cancellationToken);
-            LatencyStats? dockerRun = null, dockerExec = null;
-            double? dockerMemory = null;
-            if (options.Baselines)
-            {
-                var baselineRuns = compiled ? Math.Min(3, options.BaselineIterations) : options.BaselineIterations;
-                dockerRun = await SequentialAsync($"docker run {workload.Language}", baselineRuns, 0,
-                    ct => DockerBaselines.RunRmAsync(workload.Template, workload, workload.DockerCommand, workload.ExpectedOutput, ct), cancellationToken);
-                var container = await docker.WarmContainerAsync(workload.Template, cancellationToken);
-                dockerExec = await SequentialAsync($"docker exec {workload.Language}", baselineRuns, 1,
-                    ct => docker.ExecAsync(container, workload, workload.DockerCommand, workload.ExpectedOutput, ct), cancellationToken);
-                await docker.LocateAsync(container, cancellationToken);
-                dockerMemory = ContainerMemory.WorkingSetBytes(container) / 1048576.0;
-            }
-
-            var row = new LanguageResult(workload.Language, workload.Template, true, null,
-                LatencyStats.From(startup.Samples, startup.Errors), LatencyStats.From(execution.Samples, execution.Errors), memory, dockerRun, dockerExec, dockerMemory, oneShot);
-            results.Languages.Add(row);
-            progress.Info($"{workload.Language}: startup P50 {row.Startup!.P50Ms:F0} ms, execution P50 {row.Execution!.P50Ms:F1} ms, memory {memory:F1} MB"
-                + (dockerRun is null ? "" : $"; docker run {dockerRun.P50Ms:F0} ms, docker exec {dockerExec!.P50Ms:F0} ms"));
         }
+
+        // Interpreted languages too: their "miss" and "hit" rows are the same one-shot run (no compile to cache).
+        var oneShot = await OneShotCompiledAsync(driver, workload, runs, cancellationToken);
+        LatencyStats? dockerRun = null, dockerExec = null;
+        double? dockerMemory = null;
+        if (options.Baselines)
+        {
+            var baselineRuns = compiled ? Math.Min(3, options.BaselineIterations) : options.BaselineIterations;
+            dockerRun = await SequentialAsync($"docker run {workload.Language}", baselineRuns, 0,
+                ct => DockerBaselines.RunRmAsync(workload.Template, workload, workload.DockerCommand, workload.ExpectedOutput, ct), cancellationToken);
+            var container = await docker.WarmContainerAsync(workload.Template, cancellationToken);
+            dockerExec = await SequentialAsync($"docker exec {workload.Language}", baselineRuns, 1,
+                ct => docker.ExecAsync(container, workload, workload.DockerCommand, workload.ExpectedOutput, ct), cancellationToken);
+            await docker.LocateAsync(container, cancellationToken);
+            dockerMemory = ContainerMemory.WorkingSetBytes(container) / 1048576.0;
+        }
+
+        var row = new LanguageResult(workload.Language, workload.Template, true, null,
+            LatencyStats.From(startup.Samples, startup.Errors), LatencyStats.From(execution.Samples, execution.Errors), memory, dockerRun, dockerExec, dockerMemory, oneShot);
+        results.Languages.Add(row);
+        progress.Info($"{workload.Language}: startup P50 {row.Startup!.P50Ms:F0} ms, execution P50 {row.Execution!.P50Ms:F1} ms, memory {memory:F1} MB"
+            + (dockerRun is null ? "" : $"; docker run {dockerRun.P50Ms:F0} ms, docker exec {dockerExec!.P50Ms:F0} ms"));
     }
 
     /// <summary>One-shot runs of a compiled language's hello world: a new source each time (a comment with a fresh
@@ -130,7 +150,7 @@ internal sealed partial class BenchRunner
                 try
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var result = await driver.ExecuteAsync(code, workload.Language, cancellationToken);
+                    var result = await driver.ExecuteAsync(code, workload.Language, null, null, cancellationToken);
                     var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     if (i == -1)
                     {

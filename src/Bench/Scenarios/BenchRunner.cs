@@ -56,7 +56,7 @@ internal sealed partial class BenchRunner(BenchOptions options, Progress progres
         if (options.Baselines && options.Scenarios.Contains("throughput")) await ThroughputBaselinesAsync(cancellationToken);
         if (options.Baselines && options.Scenarios.Contains("cpu")) await CpuBaselinesAsync(cancellationToken);
 
-        if (options.Scenarios.Contains("languages")) await LanguagesAsync(cancellationToken);
+        if (options.Scenarios.Contains("languages") || options.Scenarios.Contains("batch")) await LanguagesAsync(cancellationToken);
         if (options.Scenarios.Contains("gateway")) Gateway();
     }
 
