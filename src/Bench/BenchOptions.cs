@@ -31,6 +31,8 @@ internal sealed class BenchOptions
     /// <summary>Measured rounds of the batch comparison per language (a batch + the same cases as one-shot calls), after
     /// one warm-up round. Default 5, 1 with --quick.</summary>
     public int BatchRounds { get; private set; } = 5;
+    /// <summary>Most cases of a batch at once (the request's maxParallelism); null: the node's default.</summary>
+    public int? BatchParallelism { get; private set; }
     public string[] Languages { get; private set; } = [SoulBox.Languages.Python, SoulBox.Languages.JavaScript, SoulBox.Languages.Go, SoulBox.Languages.Java];
     public bool Baselines { get; private set; } = true;
     /// <summary>Measure the Jupyter kernel baseline beside the warm and throughput scenarios when its image is built (default true).</summary>
@@ -123,6 +125,9 @@ internal sealed class BenchOptions
                 case "--batch-rounds":
                     options.BatchRounds = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
                     break;
+                case "--batch-parallelism":
+                    options.BatchParallelism = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
                 case "--languages":
                     var languages = Value();
                     options.Languages = languages == "all"
@@ -178,6 +183,7 @@ internal sealed class BenchOptions
         ["warmIterations"] = WarmIterations.ToString(CultureInfo.InvariantCulture),
         ["baselineIterations"] = BaselineIterations.ToString(CultureInfo.InvariantCulture),
         ["batchRounds"] = BatchRounds.ToString(CultureInfo.InvariantCulture),
+        ["batchParallelism"] = BatchParallelism?.ToString(CultureInfo.InvariantCulture) ?? "node default",
         ["languages"] = string.Join(",", Languages),
         ["baselines"] = Baselines.ToString(),
         ["jupyter"] = Jupyter.ToString(),
@@ -213,6 +219,7 @@ internal sealed class BenchOptions
           --languages L,...|all   languages of the per-language table and the batch comparison (default python,
                                   javascript,go,java; all = every language, scripts/setup.sh --languages all first)
           --batch-rounds N        measured rounds of a 20-case batch against 20 one-shot calls per language (default 5)
+          --batch-parallelism N   most cases of a batch at once (the request's maxParallelism; default: the node's)
           --no-baselines          skip the Docker and Jupyter kernel baselines
           --no-jupyter            skip the Jupyter kernel baseline (measured when soulbox/bench-jupyter is built)
           --build-jupyter         build the bench-only image soulbox/bench-jupyter first if missing (~1-2 min)

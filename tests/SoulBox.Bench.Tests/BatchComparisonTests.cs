@@ -183,5 +183,7 @@ public sealed class BatchComparisonTests
         Assert.Equal(3, options.BatchRounds);
         Assert.Contains(SoulBox.Languages.Shell, options.Languages);
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["batch", "--batch-rounds", "0"]));
+        Assert.Null(options.BatchParallelism);
+        Assert.Equal(1, BenchOptions.Parse(["batch", "--batch-parallelism", "1"]).BatchParallelism);
     }
 }

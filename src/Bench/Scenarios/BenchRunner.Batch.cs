@@ -25,7 +25,8 @@ internal sealed partial class BenchRunner
     {
         var cases = Workloads.SumCases;
         var rounds = options.BatchRounds;
-        progress.Phase($"batch {workload.Language}: 1 batch of {cases.Count} cases vs {cases.Count} one-shot calls one after another via {driver.Name}, warm-up + {rounds} round(s)");
+        progress.Phase($"batch {workload.Language}: 1 batch of {cases.Count} cases vs {cases.Count} one-shot calls one after another via {driver.Name}, warm-up + {rounds} round(s)"
+            + (options.BatchParallelism is { } most ? $", at most {most} case(s) at once" : ""));
         var batch = new LatencyRecorder();
         var oneShots = new LatencyRecorder();
         var onNode = new LatencyRecorder();
@@ -45,7 +46,7 @@ internal sealed partial class BenchRunner
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var result = await driver.ExecuteBatchAsync(workload.SumCode, workload.Language, cases, CaseRunTimeoutMs, cancellationToken);
+                var result = await driver.ExecuteBatchAsync(workload.SumCode, workload.Language, cases, CaseRunTimeoutMs, options.BatchParallelism, cancellationToken);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (result.Check(cases.Count) is { } error)
                 {

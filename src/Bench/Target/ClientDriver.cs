@@ -38,7 +38,7 @@ internal sealed class ClientDriver(ISoulBoxClient soulbox, int sandboxTimeoutSec
         return new BenchExecution(result.Stdout, result.Status.ToWire(), result.Compile?.WallTimeMs ?? 0, result.Compile?.Cached ?? false, result.Run?.WallTimeMs ?? 0);
     }
 
-    public async Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, CancellationToken cancellationToken)
+    public async Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, int? maxParallelism, CancellationToken cancellationToken)
     {
         var result = await soulbox.ExecuteBatchAsync(new ExecuteBatchRequest
         {
@@ -46,6 +46,7 @@ internal sealed class ClientDriver(ISoulBoxClient soulbox, int sandboxTimeoutSec
             Code = code,
             Cases = [.. cases.Select(c => new TestCase { Stdin = c.Stdin, ExpectedOutput = c.ExpectedOutput })],
             Limits = new ExecutionLimits { RunTimeoutMs = runTimeoutMs },
+            MaxParallelism = maxParallelism,
         }, cancellationToken);
         var failed = result.Cases.FirstOrDefault(c => c.Verdict != CaseVerdict.Accepted);
         return new BenchBatch([.. result.Cases.Select(c => c.Verdict.ToWire())], result.Compile?.Cached ?? false, result.Summary.ElapsedMs, result.Summary.Parallelism,

@@ -47,16 +47,16 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
 
     public async Task<BenchExecution> ExecuteAsync(string code, string language, string? stdin, int? runTimeoutMs, CancellationToken cancellationToken)
     {
-        var body = new ExecuteRequestBody(code, language, stdin, runTimeoutMs is null ? null : new LimitsBody(runTimeoutMs.Value), null);
+        var body = new ExecuteRequestBody(code, language, stdin, runTimeoutMs is null ? null : new LimitsBody(runTimeoutMs.Value), null, null);
         using var response = await http.PostAsJsonAsync("/v1/execute", body, Json, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
         var result = await response.Content.ReadFromJsonAsync<ExecuteBody>(Json, cancellationToken) ?? new ExecuteBody();
         return new BenchExecution(result.Stdout ?? "", NormalizeStatus(result.Status), result.Compile?.WallTimeMs ?? 0, result.Compile?.Cached ?? false, result.Run?.WallTimeMs ?? 0);
     }
 
-    public async Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, CancellationToken cancellationToken)
+    public async Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, int? maxParallelism, CancellationToken cancellationToken)
     {
-        var body = new ExecuteRequestBody(code, language, null, new LimitsBody(runTimeoutMs), [.. cases.Select(c => new CaseBody(c.Stdin, c.ExpectedOutput))]);
+        var body = new ExecuteRequestBody(code, language, null, new LimitsBody(runTimeoutMs), [.. cases.Select(c => new CaseBody(c.Stdin, c.ExpectedOutput))], maxParallelism);
         using var response = await http.PostAsJsonAsync("/v1/execute", body, Json, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
         return ParseBatch(await response.Content.ReadAsStringAsync(cancellationToken));
@@ -100,7 +100,7 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
 
     private sealed record CodeBody(string Code, string Language);
 
-    private sealed record ExecuteRequestBody(string Code, string Language, string? Stdin, LimitsBody? Limits, CaseBody[]? Cases);
+    private sealed record ExecuteRequestBody(string Code, string Language, string? Stdin, LimitsBody? Limits, CaseBody[]? Cases, int? MaxParallelism);
 
     private sealed record LimitsBody(int RunTimeoutMs);
 

@@ -25,8 +25,9 @@ internal interface ISandboxDriver
     Task<BenchExecution> ExecuteAsync(string code, string language, string? stdin, int? runTimeoutMs, CancellationToken cancellationToken);
 
     /// <summary>A batch (<c>/v1/execute</c> with <c>cases</c>): the program compiled once (or taken from the node's
-    /// compile cache) and judged against every case, each in a fresh process; the node's default parallelism.</summary>
-    Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, CancellationToken cancellationToken);
+    /// compile cache) and judged against every case, each in a fresh process; at most <paramref name="maxParallelism"/>
+    /// cases at once (null: the node's default).</summary>
+    Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, int? maxParallelism, CancellationToken cancellationToken);
 }
 
 /// <summary>A sandbox created by a driver: its id and the driver's own handle.</summary>
