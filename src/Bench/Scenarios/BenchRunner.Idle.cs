@@ -9,7 +9,7 @@ internal sealed partial class BenchRunner
     private async Task IdleAsync(CancellationToken cancellationToken)
     {
         var (settle, window) = options.Quick ? (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)) : (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
-        progress.Phase($"idle: {BenchResults.IdleNodeLabel} (no sandboxes; {window.TotalSeconds:F0} s after the pool holds a warm container per template and {settle.TotalSeconds:F0} s to settle)");
+        progress.Phase($"idle: {BenchResults.IdleNodeLabel} (no sandboxes; {window.TotalSeconds:F0} s after the pool holds a warm container per core template and {settle.TotalSeconds:F0} s to settle)");
         await WaitForFilledPoolAsync(options.Quick ? TimeSpan.FromSeconds(60) : TimeSpan.FromSeconds(120), cancellationToken);
         await Task.Delay(settle, cancellationToken);
         var sampler = SoulBoxSampler();
@@ -20,12 +20,14 @@ internal sealed partial class BenchRunner
             $"{results.IdleNode.Containers} containers, warm {string.Join(", ", results.IdleNodeWarmContainers.Select(w => $"{w.Key} {w.Value}"))})");
     }
 
-    /// <summary>Waits until the node's warm pool holds a container for every template the cluster lists (its gauge on
-    /// /metrics), so the idle figure is the node as it stands ready to serve; records what it saw either way.</summary>
+    /// <summary>Waits until the node's warm pool holds a container for every template it keeps warm without demand (its
+    /// gauge on /metrics), so the idle figure is the node as it stands ready to serve; records what it saw either way.</summary>
     private async Task WaitForFilledPoolAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // Registered templates are warmed on demand only (SoulBox:Templates:<name>:MinWarm defaults to 0).
-        var templates = (await target.Client.GetTemplatesAsync(cancellationToken)).Where(t => t.Available && !t.Custom).Select(t => t.Name).ToList();
+        // Registered templates are warmed on demand only (SoulBox:Templates:<name>:MinWarm defaults to 0), and so are
+        // the language templates (gcc, rust, scripting, ...: PoolOptions' warm floor is 0 for Templates.Optional).
+        var templates = (await target.Client.GetTemplatesAsync(cancellationToken))
+            .Where(t => t.Available && !t.Custom && !Templates.Optional.Contains(t.Name)).Select(t => t.Name).ToList();
         var waited = Stopwatch.StartNew();
         while (true)
         {
