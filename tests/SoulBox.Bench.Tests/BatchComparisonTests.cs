@@ -52,6 +52,20 @@ public sealed class BatchComparisonTests
     }
 
     [Fact]
+    public void ContainerStarts_AreTheStartHistogramsCountPerTemplate()
+    {
+        const string exposition = """
+            soulbox_container_start_duration_milliseconds_bucket{otel_scope_name="SoulBox",template="gcc",le="250"} 3
+            soulbox_container_start_duration_milliseconds_sum{otel_scope_name="SoulBox",template="gcc"} 612.5
+            soulbox_container_start_duration_milliseconds_count{otel_scope_name="SoulBox",template="gcc"} 4
+            soulbox_container_start_duration_milliseconds_count{otel_scope_name="SoulBox",template="python"} 2
+            soulbox_pool_warm{otel_scope_name="SoulBox",template="python"} 1
+            """;
+
+        Assert.Equal(new Dictionary<string, int> { ["gcc"] = 4, ["python"] = 2 }, PoolGauge.Parse(exposition, PoolGauge.ContainerStartsMetric));
+    }
+
+    [Fact]
     public void BatchCheck_CountsMissingVerdictsAsAnError()
     {
         var batch = new BenchBatch(["accepted"], false, 1, 1, null);
@@ -98,7 +112,7 @@ public sealed class BatchComparisonTests
     private static BatchComparison Comparison(string language, double batchMs, double callsMs, int errors = 0) =>
         new(language, "t", true, null, 20, 3,
             LatencyStats.From([batchMs, batchMs, batchMs], errors == 0 ? null : new Dictionary<string, int> { ["verdict wrong_answer"] = errors }),
-            LatencyStats.From([callsMs, callsMs, callsMs]), LatencyStats.From([batchMs - 5]), 4, 3, errors == 0 ? null : "case 3: wrong_answer");
+            LatencyStats.From([callsMs, callsMs, callsMs]), LatencyStats.From([batchMs - 5]), 4, 3, errors == 0 ? null : "case 3: wrong_answer", 2, 0);
 
     private static BenchResults Results(params BatchComparison[] batches) => new()
     {
@@ -157,7 +171,7 @@ public sealed class BatchComparisonTests
         var report = ReportWriter.Markdown(results, null);
 
         Assert.Contains("## Per language: a batch of 20 cases against 20 one-shot calls", report, StringComparison.Ordinal);
-        Assert.Contains("| go | 250 | 180 | 900 / 60.0 | 100 (95.0; 4) | 400 (20.0) | 4.00× | 3/3 | 0 |", report, StringComparison.Ordinal);
+        Assert.Contains("| go | 250 | 180 | 900 / 60.0 | 100 (95.0; 4) | 400 (20.0) | 4.00× | 3/3 | 2.00 / 0.00 | 0 |", report, StringComparison.Ordinal);
         Assert.Contains("| r | not available: image soulbox/r:latest is not built |", report, StringComparison.Ordinal);
     }
 

@@ -322,15 +322,16 @@ internal static class ReportWriter
         md.Append(C, $"every case in a fresh process, the node's parallelism); calls: the same {cases} cases as one-shot `execute` calls one after another. One warm-up round ");
         md.Append(C, $"(the compile cache holds the build), then {rounds} round(s), the two sides in turn; medians of the whole request(s), client side. ");
         md.Append("A round whose verdicts or outputs were not all accepted is an error, not a sample. Startup, warm exec and one-shot hello come from the per-language table above ");
-        md.AppendLine("(one-shot hello: compile cache miss / hit for compiled languages, one figure for the others).");
+        md.Append("(one-shot hello: compile cache miss / hit for compiled languages, one figure for the others). ");
+        md.AppendLine("Containers started: the language template's containers the node started while the measured batches (calls) ran, per round, from its /metrics: each case running beside others needs an executor of its own.");
         md.AppendLine();
-        md.AppendLine("| Language | startup P50 ms | warm exec P50 ms | one-shot hello P50 ms | batch median ms (on the node; at once) | calls median ms (per call) | calls ÷ batch | compile cached | errors (batch / calls) |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| Language | startup P50 ms | warm exec P50 ms | one-shot hello P50 ms | batch median ms (on the node; at once) | calls median ms (per call) | calls ÷ batch | compile cached | containers started per round (batch / calls) | errors (batch / calls) |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var b in r.Batches)
         {
             if (!b.Available)
             {
-                md.AppendLine(C, $"| {b.Language} | not available: {b.Reason} | | | | | | | |");
+                md.AppendLine(C, $"| {b.Language} | not available: {b.Reason} | | | | | | | | |");
                 continue;
             }
 
@@ -340,7 +341,7 @@ internal static class ReportWriter
                 : F(o.Hit.Count > 0 ? o.Hit.P50Ms : o.Miss.P50Ms);
             var cached = SoulBox.Languages.Compiles(b.Language) ? $"{b.CompileCachedRounds}/{b.Batch?.Count ?? 0}" : "n/a";
             md.Append(C, $"| {b.Language} | {F(row?.Startup?.P50Ms)} | {F(row?.Execution?.P50Ms)} | {oneShot} | {F(b.Batch?.P50Ms)} ({F(b.BatchOnNode?.P50Ms)}; {b.Parallelism}) ");
-            md.AppendLine(C, $"| {F(b.OneShots?.P50Ms)} ({F(b.OneShots?.P50Ms / b.Cases)}) | {(b.Speedup is { } s ? s.ToString("F2", C) + "×" : "—")} | {cached} | {BatchErrors(b)} |");
+            md.AppendLine(C, $"| {F(b.OneShots?.P50Ms)} ({F(b.OneShots?.P50Ms / b.Cases)}) | {(b.Speedup is { } s ? s.ToString("F2", C) + "×" : "—")} | {cached} | {F(b.BatchContainerStarts)} / {F(b.CallsContainerStarts)} | {BatchErrors(b)} |");
         }
 
         md.AppendLine();

@@ -98,9 +98,13 @@ internal sealed record OneShotCompileResult(LatencyStats Miss, LatencyStats Hit,
 /// <paramref name="OneShots"/> are the client-side wall times of the whole batch and of all the calls together; a
 /// round whose verdicts (or outputs) were not all accepted is an error, not a sample. <paramref name="BatchOnNode"/> is
 /// the node's own time of the batch (summary.elapsedMs); <paramref name="Parallelism"/> the most cases that ran at once
-/// in any round; <paramref name="CompileCachedRounds"/> the measured batches whose compile came from the cache.</summary>
+/// in any round; <paramref name="CompileCachedRounds"/> the measured batches whose compile came from the cache.
+/// <paramref name="BatchContainerStarts"/> and <paramref name="CallsContainerStarts"/>: containers of the template the
+/// node started while a measured batch (or call sequence) ran, per round (from its /metrics; null when unreadable) —
+/// a batch that runs cases at once needs that many executors, and a container start costs more than a whole case.</summary>
 internal sealed record BatchComparison(string Language, string Template, bool Available, string? Reason, int Cases, int Rounds,
-    LatencyStats? Batch, LatencyStats? OneShots, LatencyStats? BatchOnNode, int Parallelism, int CompileCachedRounds, string? FirstFailure)
+    LatencyStats? Batch, LatencyStats? OneShots, LatencyStats? BatchOnNode, int Parallelism, int CompileCachedRounds, string? FirstFailure,
+    double? BatchContainerStarts = null, double? CallsContainerStarts = null)
 {
     /// <summary>The one-shot calls' median ÷ the batch's (&gt; 1: the batch is faster), or null without both.</summary>
     public double? Speedup => Batch is { Count: > 0, P50Ms: > 0 } && OneShots is { Count: > 0 } ? OneShots.P50Ms / Batch.P50Ms : null;

@@ -33,6 +33,21 @@ internal sealed partial class BenchRunner
         var parallelism = 0;
         var cachedRounds = 0;
         string? firstFailure = null;
+        int? batchStarts = 0, callsStarts = 0;
+
+        // Containers of the template the node started while fn ran (null once /metrics could not be read).
+        async Task<double> CountingStartsAsync(Func<Task<double>> fn, bool measured, Action<int?> add)
+        {
+            var before = measured ? await target.ContainerStartsAsync(cancellationToken) : null;
+            var elapsed = await fn();
+            if (measured)
+            {
+                var after = await target.ContainerStartsAsync(cancellationToken);
+                add(before is null || after is null ? null : after.GetValueOrDefault(workload.Template) - before.GetValueOrDefault(workload.Template));
+            }
+
+            return elapsed;
+        }
 
         void Failed(LatencyRecorder recorder, string kind, string detail)
         {
@@ -105,9 +120,10 @@ internal sealed partial class BenchRunner
             for (var round = 0; round <= rounds; round++)
             {
                 var measured = round > 0;
-                var batchMs = round % 2 == 0 ? await BatchAsync(measured) : 0;
-                var callsMs = await OneShotsAsync(measured);
-                batchMs = round % 2 == 1 ? await BatchAsync(measured) : batchMs;
+                Task<double> Batch() => CountingStartsAsync(() => BatchAsync(measured), measured, n => batchStarts += n);
+                var batchMs = round % 2 == 0 ? await Batch() : 0;
+                var callsMs = await CountingStartsAsync(() => OneShotsAsync(measured), measured, n => callsStarts += n);
+                batchMs = round % 2 == 1 ? await Batch() : batchMs;
                 if (batchMs > SlowRound.TotalMilliseconds || callsMs > SlowRound.TotalMilliseconds)
                 {
                     Failed(batch, "slow round", $"round {round} took {batchMs / 1000:F0} s (batch) and {callsMs / 1000:F0} s (calls); the rounds left are skipped");
@@ -118,10 +134,11 @@ internal sealed partial class BenchRunner
 
         var comparison = new BatchComparison(workload.Language, workload.Template, true, null, cases.Count, rounds,
             LatencyStats.From(batch.Samples, batch.Errors), LatencyStats.From(oneShots.Samples, oneShots.Errors), LatencyStats.From(onNode.Samples),
-            parallelism, cachedRounds, firstFailure);
+            parallelism, cachedRounds, firstFailure, (double?)batchStarts / rounds, (double?)callsStarts / rounds);
         progress.Info($"batch {workload.Language}: batch of {cases.Count} median {comparison.Batch!.P50Ms:F0} ms (node {comparison.BatchOnNode!.P50Ms:F0} ms, "
             + $"{parallelism} at once{(SoulBox.Languages.Compiles(workload.Language) ? $", compile cached {cachedRounds}/{comparison.Batch.Count}" : "")}), "
-            + $"{cases.Count} one-shot calls median {comparison.OneShots!.P50Ms:F0} ms: calls ÷ batch = {comparison.Speedup:F2}×"
+            + $"{cases.Count} one-shot calls median {comparison.OneShots!.P50Ms:F0} ms: calls ÷ batch = {comparison.Speedup:F2}×; "
+            + $"containers started per round: batch {comparison.BatchContainerStarts:F1}, calls {comparison.CallsContainerStarts:F1}"
             + (comparison.Batch.Errors + comparison.OneShots.Errors > 0 ? $"; errors: batch {comparison.Batch.Errors}, calls {comparison.OneShots.Errors}" : ""));
         return comparison;
     }
