@@ -5,7 +5,7 @@ namespace SoulBox.Bench;
 /// <summary>Command line of a bench run. Every option has a default; <c>--quick</c> swaps in small ones.</summary>
 internal sealed class BenchOptions
 {
-    public static readonly string[] AllScenarios = ["coldstart", "warm", "throughput", "cpu", "languages", "gateway", "pool"];
+    public static readonly string[] AllScenarios = ["coldstart", "warm", "throughput", "cpu", "languages", "batch", "gateway", "pool"];
 
     public HashSet<string> Scenarios { get; private set; } = [.. AllScenarios];
     public bool Quick { get; private set; }
@@ -28,6 +28,11 @@ internal sealed class BenchOptions
     public int ColdIterations { get; private set; } = 30;
     public int WarmIterations { get; private set; } = 500;
     public int BaselineIterations { get; private set; } = 20;
+    /// <summary>Measured rounds of the batch comparison per language (a batch + the same cases as one-shot calls), after
+    /// one warm-up round. Default 5, 1 with --quick.</summary>
+    public int BatchRounds { get; private set; } = 5;
+    /// <summary>Most cases of a batch at once (the request's maxParallelism); null: the node's default.</summary>
+    public int? BatchParallelism { get; private set; }
     public string[] Languages { get; private set; } = [SoulBox.Languages.Python, SoulBox.Languages.JavaScript, SoulBox.Languages.Go, SoulBox.Languages.Java];
     public bool Baselines { get; private set; } = true;
     /// <summary>Measure the Jupyter kernel baseline beside the warm and throughput scenarios when its image is built (default true).</summary>
@@ -56,6 +61,7 @@ internal sealed class BenchOptions
             options.ColdIterations = 5;
             options.WarmIterations = 100;
             options.BaselineIterations = 3;
+            options.BatchRounds = 1;
             options.Languages = [SoulBox.Languages.Python, SoulBox.Languages.JavaScript];
         }
 
@@ -116,6 +122,12 @@ internal sealed class BenchOptions
                 case "--baseline-iterations":
                     options.BaselineIterations = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
                     break;
+                case "--batch-rounds":
+                    options.BatchRounds = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
+                case "--batch-parallelism":
+                    options.BatchParallelism = Positive(int.Parse(Value(), CultureInfo.InvariantCulture), arg);
+                    break;
                 case "--languages":
                     var languages = Value();
                     options.Languages = languages == "all"
@@ -170,6 +182,8 @@ internal sealed class BenchOptions
         ["coldIterations"] = ColdIterations.ToString(CultureInfo.InvariantCulture),
         ["warmIterations"] = WarmIterations.ToString(CultureInfo.InvariantCulture),
         ["baselineIterations"] = BaselineIterations.ToString(CultureInfo.InvariantCulture),
+        ["batchRounds"] = BatchRounds.ToString(CultureInfo.InvariantCulture),
+        ["batchParallelism"] = BatchParallelism?.ToString(CultureInfo.InvariantCulture) ?? "node default",
         ["languages"] = string.Join(",", Languages),
         ["baselines"] = Baselines.ToString(),
         ["jupyter"] = Jupyter.ToString(),
@@ -186,7 +200,8 @@ internal sealed class BenchOptions
                                                      (median of warm runCode('1+1') through E2B's official SDK)
         {{Scale.ScaleOptions.Usage}}
 
-        Scenarios: coldstart, warm, throughput (also gives the memory table), cpu, languages, gateway, pool.
+        Scenarios: coldstart, warm, throughput (also gives the memory table), cpu, languages (the per-language table, with
+        the batch comparison), batch (the batch comparison alone), gateway, pool.
         Options:
           --quick                 small windows and levels (< 2 min); used by the smoke test
           --transport T           client | http | e2b, comma-separated, or both (client,http) or all (default all; http is
@@ -201,7 +216,10 @@ internal sealed class BenchOptions
           --baseline-users 1,10   concurrency levels measured for the Docker baselines
           --warmup S --window S   warm-up and measurement window per level (default 3 s and 10 s)
           --iterations N          cold starts measured (default 30)
-          --languages L,...       languages of the per-language table (default all four)
+          --languages L,...|all   languages of the per-language table and the batch comparison (default python,
+                                  javascript,go,java; all = every language, scripts/setup.sh --languages all first)
+          --batch-rounds N        measured rounds of a 20-case batch against 20 one-shot calls per language (default 5)
+          --batch-parallelism N   most cases of a batch at once (the request's maxParallelism; default: the node's)
           --no-baselines          skip the Docker and Jupyter kernel baselines
           --no-jupyter            skip the Jupyter kernel baseline (measured when soulbox/bench-jupyter is built)
           --build-jupyter         build the bench-only image soulbox/bench-jupyter first if missing (~1-2 min)

@@ -20,6 +20,7 @@ public sealed class QuickRunTests
         "## Memory by load",
         "## CPU utilisation at offered load",
         "## Per language: startup, execution, memory overhead",
+        "## Per language: a batch of 20 cases against 20 one-shot calls",
         "## Published targets",
         "## Where the time goes",
         "## Charts",
@@ -51,7 +52,7 @@ public sealed class QuickRunTests
             AssertResultsComplete(results);
 
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, ReportWriter.ResultsFile)));
-            foreach (var field in new[] { "run", "series", "throughput", "memory", "cpu", "languages", "targets", "goals", "stages", "idleNode", "metrics" })
+            foreach (var field in new[] { "run", "series", "throughput", "memory", "cpu", "languages", "batches", "targets", "goals", "stages", "idleNode", "metrics" })
             {
                 Assert.True(json.RootElement.TryGetProperty(field, out _), $"results.json has no '{field}'");
             }
@@ -108,6 +109,19 @@ public sealed class QuickRunTests
         Assert.Contains(results.Cpu, c => c.System == "soulbox-client" && c.AchievedRps > 0);
         Assert.Contains(results.Cpu, c => c.System == "docker-exec");
         Assert.Contains(results.Languages, l => l.Language == "python" && l.Available && l.Execution!.Count > 0);
+        // The batch comparison of the quick languages: one measured round each, every verdict and output accepted.
+        foreach (var language in new[] { "python", "javascript" })
+        {
+            var batch = Assert.Single(results.Batches, b => b.Language == language);
+            Assert.True(batch.Available, batch.Reason);
+            Assert.Equal(1, batch.Batch!.Count);
+            Assert.Equal(1, batch.OneShots!.Count);
+            Assert.True(batch.Batch.Errors + batch.OneShots.Errors == 0, $"{language}: {batch.FirstFailure}");
+            Assert.NotNull(batch.Speedup);
+            Assert.Contains($"batch.{language}.calls_vs_batch.speedup", results.Metrics.Keys);
+        }
+
+        Assert.Contains(results.Goals, g => g.Goal.StartsWith("A batch of 20 cases", StringComparison.Ordinal));
         Assert.NotEmpty(results.Targets);
         Assert.Contains(results.Goals, g => g.Goal.StartsWith("Warm execution", StringComparison.Ordinal));
         Assert.Contains(results.Goals, g => g.Goal.StartsWith("Idle single-node silo RSS after start-up, pool filled", StringComparison.Ordinal));

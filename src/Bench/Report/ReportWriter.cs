@@ -76,6 +76,7 @@ internal static class ReportWriter
         Memory(md, r);
         Cpu(md, r);
         Languages(md, r);
+        Batches(md, r);
         Targets(md, r);
         Stages(md, r);
         Regression(md, regression);
@@ -301,6 +302,60 @@ internal static class ReportWriter
 
         md.AppendLine();
     }
+
+    /// <summary>Issue 11's per-language figures side by side: startup, warm execution, one-shot hello world, and a batch
+    /// of test cases against the same cases as one-shot calls one after another.</summary>
+    private static void Batches(StringBuilder md, BenchResults r)
+    {
+        var cases = r.Batches.Select(b => b.Cases).DefaultIfEmpty(Workloads.SumCases.Count).Max();
+        md.AppendLine(C, $"## Per language: a batch of {cases} cases against {cases} one-shot calls");
+        md.AppendLine();
+        if (r.Batches.Count == 0)
+        {
+            md.AppendLine("Not measured (the `languages` or `batch` scenario was not selected).");
+            md.AppendLine();
+            return;
+        }
+
+        var rounds = r.Batches.Where(b => b.Available).Select(b => b.Rounds).DefaultIfEmpty(0).Max();
+        md.Append(C, $"The program reads two integers and prints their sum; {cases} inputs with their expected outputs. Batch: one `execute` with `cases` (compiled once, ");
+        md.Append(C, $"every case in a fresh process, the node's parallelism); calls: the same {cases} cases as one-shot `execute` calls one after another. One warm-up round ");
+        md.Append(C, $"(the compile cache holds the build), then {rounds} round(s), the two sides in turn; medians of the whole request(s), client side. ");
+        md.Append("A round whose verdicts or outputs were not all accepted is an error, not a sample. Startup, warm exec and one-shot hello come from the per-language table above ");
+        md.Append("(one-shot hello: compile cache miss / hit for compiled languages, one figure for the others). ");
+        md.AppendLine("Containers started: the language template's containers the node started while the measured batches (calls) ran, per round, from its /metrics: each case running beside others needs an executor of its own.");
+        md.AppendLine();
+        md.AppendLine("| Language | startup P50 ms | warm exec P50 ms | one-shot hello P50 ms | batch median ms (on the node; at once) | calls median ms (per call) | calls ÷ batch | compile cached | containers started per round (batch / calls) | errors (batch / calls) |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var b in r.Batches)
+        {
+            if (!b.Available)
+            {
+                md.AppendLine(C, $"| {b.Language} | not available: {b.Reason} | | | | | | | | |");
+                continue;
+            }
+
+            var row = r.Languages.FirstOrDefault(l => l.Language == b.Language && l.Available);
+            var oneShot = row?.OneShot is not { } o ? "—"
+                : SoulBox.Languages.Compiles(b.Language) ? $"{F(o.Miss.P50Ms)} / {F(o.Hit.P50Ms)}"
+                : F(o.Hit.Count > 0 ? o.Hit.P50Ms : o.Miss.P50Ms);
+            var cached = SoulBox.Languages.Compiles(b.Language) ? $"{b.CompileCachedRounds}/{b.Batch?.Count ?? 0}" : "n/a";
+            md.Append(C, $"| {b.Language} | {F(row?.Startup?.P50Ms)} | {F(row?.Execution?.P50Ms)} | {oneShot} | {F(b.Batch?.P50Ms)} ({F(b.BatchOnNode?.P50Ms)}; {b.Parallelism}) ");
+            md.AppendLine(C, $"| {F(b.OneShots?.P50Ms)} ({F(b.OneShots?.P50Ms / b.Cases)}) | {(b.Speedup is { } s ? s.ToString("F2", C) + "×" : "—")} | {cached} | {F(b.BatchContainerStarts)} / {F(b.CallsContainerStarts)} | {BatchErrors(b)} |");
+        }
+
+        md.AppendLine();
+        var failure = r.Batches.FirstOrDefault(b => b.FirstFailure is not null);
+        if (failure is not null)
+        {
+            md.AppendLine(C, $"First failure ({failure.Language}): {failure.FirstFailure}");
+            md.AppendLine();
+        }
+    }
+
+    private static string BatchErrors(BatchComparison b) =>
+        (b.Batch?.Errors ?? 0) + (b.OneShots?.Errors ?? 0) == 0 ? "0"
+            : $"{b.Batch?.Errors ?? 0} / {b.OneShots?.Errors ?? 0} ({string.Join(", ", new[] { b.Batch, b.OneShots }.OfType<LatencyStats>().SelectMany(l => l.ErrorsByKind.Keys).Distinct())})";
 
     private static void Targets(StringBuilder md, BenchResults r)
     {

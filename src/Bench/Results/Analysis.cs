@@ -233,11 +233,46 @@ internal static class Analysis
                 (idle.SiloRssMeanMb <= 64 ? "met" : $"missed by {idle.SiloRssMeanMb - 64:F1} MB ({idle.SiloRssMeanMb / 64:F2}×)") + notFilled));
         }
 
+        if (BatchGoal(r) is { } batch)
+        {
+            r.Goals.Add(batch);
+        }
+
         if (r.IdleSandboxMb > 0)
         {
             r.Goals.Add(new GoalCheck("Idle warm Python sandbox ≤ 32 MB", $"{r.IdleSandboxMb:F1} MB", r.IdleSandboxMb <= 32,
                 r.IdleSandboxMb <= 32 ? "met" : $"missed by {r.IdleSandboxMb - 32:F1} MB"));
         }
+    }
+
+    /// <summary>Issue 11's bar for batches: a batch of N cases takes no longer than the same N cases as one-shot calls
+    /// one after another (median), in every language measured, with every verdict accepted. Null when no batch ran.</summary>
+    public static GoalCheck? BatchGoal(BenchResults r)
+    {
+        var measured = r.Batches.Where(b => b.Available).ToList();
+        if (measured.Count == 0)
+        {
+            return null;
+        }
+
+        var cases = measured.Max(b => b.Cases);
+        var name = $"A batch of {cases} cases ≤ {cases} one-shot calls one after another (median), every language, every verdict accepted";
+        var ratios = measured.Where(b => b.Speedup is not null).ToList();
+        var failed = measured.Where(b => b.Batch is not { Errors: 0 } || b.OneShots is not { Errors: 0 }).Select(b => b.Language).ToList();
+        var slower = ratios.Where(b => b.Speedup < 1).Select(b => $"{b.Language} {b.Speedup:F2}×").ToList();
+        var missing = measured.Where(b => b.Speedup is null).Select(b => b.Language).ToList();
+        var lowest = ratios.MinBy(b => b.Speedup);
+        var text = lowest is null
+            ? "no language with both figures"
+            : $"{ratios.Count(b => b.Speedup >= 1)}/{measured.Count} languages; calls ÷ batch from {lowest.Speedup:F2}× ({lowest.Language}) to {ratios.Max(b => b.Speedup):F2}× ({ratios.MaxBy(b => b.Speedup)!.Language})";
+        var met = failed.Count == 0 && slower.Count == 0 && missing.Count == 0;
+        var detail = met ? "met" : string.Join("; ", new[]
+        {
+            slower.Count > 0 ? $"batch slower in {string.Join(", ", slower)}" : null,
+            failed.Count > 0 ? $"verdicts or outputs not all accepted in {string.Join(", ", failed)}" : null,
+            missing.Count > 0 ? $"no figure for {string.Join(", ", missing)}" : null,
+        }.OfType<string>());
+        return new GoalCheck(name, text, met, detail);
     }
 
     private static void BuildMetrics(BenchResults r)
@@ -330,6 +365,16 @@ internal static class Analysis
             if (l.MemoryMb is { } mem) m[prefix + ".sandbox_mb"] = mem;
             if (l.OneShot is { Miss.Count: > 0 } miss) m[prefix + ".oneshot_miss.p95_ms"] = miss.Miss.P95Ms;
             if (l.OneShot is { Hit.Count: > 0 } hit) m[prefix + ".oneshot_hit.p95_ms"] = hit.Hit.P95Ms;
+        }
+
+        // Medians over a few rounds: named "_median_ms", so --baseline (P95 limits) leaves them to --compare.
+        foreach (var b in r.Batches.Where(b => b.Available))
+        {
+            var prefix = Key($"batch.{b.Language}");
+            if (b.Batch is { Count: > 0 } batch) m[prefix + ".batch_median_ms"] = batch.P50Ms;
+            if (b.OneShots is { Count: > 0 } calls) m[prefix + ".oneshots_median_ms"] = calls.P50Ms;
+            if (b.Speedup is { } speedup) m[prefix + ".calls_vs_batch.speedup"] = speedup;
+            m[prefix + ".errors"] = (b.Batch?.Errors ?? 0) + (b.OneShots?.Errors ?? 0);
         }
     }
 }

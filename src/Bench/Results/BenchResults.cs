@@ -15,6 +15,8 @@ internal sealed class BenchResults
     public List<MemoryPoint> Memory { get; set; } = [];
     public List<CpuPoint> Cpu { get; set; } = [];
     public List<LanguageResult> Languages { get; set; } = [];
+    /// <summary>Per language: a batch of test cases against the same cases as one-shot calls one after another.</summary>
+    public List<BatchComparison> Batches { get; set; } = [];
     public List<TargetCheck> Targets { get; set; } = [];
     public List<GoalCheck> Goals { get; set; } = [];
     public List<StageTiming> Stages { get; set; } = [];
@@ -89,6 +91,27 @@ internal sealed record LanguageResult(string Language, string Template, bool Ava
 /// miss: compile + run) and the same source again (a hit: the build comes from the node's compile cache), with the
 /// compile and run stages' wall times as the node reported them.</summary>
 internal sealed record OneShotCompileResult(LatencyStats Miss, LatencyStats Hit, LatencyStats MissCompileStage, LatencyStats HitRunStage, int HitsReported);
+
+/// <summary>One language's batch of <paramref name="Cases"/> test cases (one request, the node's parallelism) against
+/// the same cases as that many one-shot calls one after another, over <paramref name="Rounds"/> rounds after a warm-up
+/// round (the compile cache holds the build, the executors are started). <paramref name="Batch"/> and
+/// <paramref name="OneShots"/> are the client-side wall times of the whole batch and of all the calls together; a
+/// round whose verdicts (or outputs) were not all accepted is an error, not a sample. <paramref name="BatchOnNode"/> is
+/// the node's own time of the batch (summary.elapsedMs); <paramref name="Parallelism"/> the most cases that ran at once
+/// in any round; <paramref name="CompileCachedRounds"/> the measured batches whose compile came from the cache.
+/// <paramref name="BatchContainerStarts"/> and <paramref name="CallsContainerStarts"/>: containers of the template the
+/// node started while a measured batch (or call sequence) ran, per round (from its /metrics; null when unreadable) —
+/// a batch that runs cases at once needs that many executors, and a container start costs more than a whole case.</summary>
+internal sealed record BatchComparison(string Language, string Template, bool Available, string? Reason, int Cases, int Rounds,
+    LatencyStats? Batch, LatencyStats? OneShots, LatencyStats? BatchOnNode, int Parallelism, int CompileCachedRounds, string? FirstFailure,
+    double? BatchContainerStarts = null, double? CallsContainerStarts = null)
+{
+    /// <summary>The one-shot calls' median ÷ the batch's (&gt; 1: the batch is faster), or null without both.</summary>
+    public double? Speedup => Batch is { Count: > 0, P50Ms: > 0 } && OneShots is { Count: > 0 } ? OneShots.P50Ms / Batch.P50Ms : null;
+
+    public static BatchComparison NotAvailable(string language, string template, string reason) =>
+        new(language, template, false, reason, 0, 0, null, null, null, 0, 0, null);
+}
 
 internal sealed record TargetCheck(string Name, string Target, double? Value, string Unit, bool? Met, string Source);
 

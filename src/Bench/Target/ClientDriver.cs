@@ -26,9 +26,30 @@ internal sealed class ClientDriver(ISoulBoxClient soulbox, int sandboxTimeoutSec
 
     public async Task KillAsync(BenchSandbox sandbox) => await ((Sandbox)sandbox.Handle!).DisposeAsync();
 
-    public async Task<BenchExecution> ExecuteAsync(string code, string language, CancellationToken cancellationToken)
+    public async Task<BenchExecution> ExecuteAsync(string code, string language, string? stdin, int? runTimeoutMs, CancellationToken cancellationToken)
     {
-        var result = await soulbox.ExecuteAsync(new ExecuteRequest { Language = language, Code = code }, cancellationToken);
+        var result = await soulbox.ExecuteAsync(new ExecuteRequest
+        {
+            Language = language,
+            Code = code,
+            Stdin = stdin,
+            Limits = runTimeoutMs is null ? null : new ExecutionLimits { RunTimeoutMs = runTimeoutMs },
+        }, cancellationToken);
         return new BenchExecution(result.Stdout, result.Status.ToWire(), result.Compile?.WallTimeMs ?? 0, result.Compile?.Cached ?? false, result.Run?.WallTimeMs ?? 0);
+    }
+
+    public async Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, int? maxParallelism, CancellationToken cancellationToken)
+    {
+        var result = await soulbox.ExecuteBatchAsync(new ExecuteBatchRequest
+        {
+            Language = language,
+            Code = code,
+            Cases = [.. cases.Select(c => new TestCase { Stdin = c.Stdin, ExpectedOutput = c.ExpectedOutput })],
+            Limits = new ExecutionLimits { RunTimeoutMs = runTimeoutMs },
+            MaxParallelism = maxParallelism,
+        }, cancellationToken);
+        var failed = result.Cases.FirstOrDefault(c => c.Verdict != CaseVerdict.Accepted);
+        return new BenchBatch([.. result.Cases.Select(c => c.Verdict.ToWire())], result.Compile?.Cached ?? false, result.Summary.ElapsedMs, result.Summary.Parallelism,
+            failed is null ? null : BenchBatch.Describe(failed.Index, failed.Verdict.ToWire(), failed.Difference, failed.Stdout, failed.Stderr, result.Compile?.Stderr));
     }
 }

@@ -138,8 +138,11 @@ internal sealed class E2bSdkDriver : ISandboxDriver, IAsyncDisposable
     public async Task KillAsync(BenchSandbox sandbox) =>
         await SendAsync(new JsonObject { ["op"] = "kill", ["sandboxId"] = sandbox.Id }, CancellationToken.None);
 
-    public Task<BenchExecution> ExecuteAsync(string code, string language, CancellationToken cancellationToken) =>
+    public Task<BenchExecution> ExecuteAsync(string code, string language, string? stdin, int? runTimeoutMs, CancellationToken cancellationToken) =>
         throw new NotSupportedException("E2B's SDK has no one-shot run: the e2b transport measures sandboxes (warm and cold start) only");
+
+    public Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, int? maxParallelism, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("E2B's SDK has no batch of test cases: the e2b transport measures sandboxes (warm and cold start) only");
 
     /// <summary>E2B's code interpreter names JavaScript "js"; SoulBox's languages pass through.</summary>
     private static string E2bLanguage(string language) => language == SoulBox.Languages.JavaScript ? "js" : language;

@@ -45,12 +45,32 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
         return new BenchRun(result.Stdout ?? "", NormalizeStatus(result.Status), result.WallTimeMs);
     }
 
-    public async Task<BenchExecution> ExecuteAsync(string code, string language, CancellationToken cancellationToken)
+    public async Task<BenchExecution> ExecuteAsync(string code, string language, string? stdin, int? runTimeoutMs, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync("/v1/execute", new CodeBody(code, language), Json, cancellationToken);
+        var body = new ExecuteRequestBody(code, language, stdin, runTimeoutMs is null ? null : new LimitsBody(runTimeoutMs.Value), null, null);
+        using var response = await http.PostAsJsonAsync("/v1/execute", body, Json, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
         var result = await response.Content.ReadFromJsonAsync<ExecuteBody>(Json, cancellationToken) ?? new ExecuteBody();
         return new BenchExecution(result.Stdout ?? "", NormalizeStatus(result.Status), result.Compile?.WallTimeMs ?? 0, result.Compile?.Cached ?? false, result.Run?.WallTimeMs ?? 0);
+    }
+
+    public async Task<BenchBatch> ExecuteBatchAsync(string code, string language, IReadOnlyList<BenchCase> cases, int runTimeoutMs, int? maxParallelism, CancellationToken cancellationToken)
+    {
+        var body = new ExecuteRequestBody(code, language, null, new LimitsBody(runTimeoutMs), [.. cases.Select(c => new CaseBody(c.Stdin, c.ExpectedOutput))], maxParallelism);
+        using var response = await http.PostAsJsonAsync("/v1/execute", body, Json, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+        return ParseBatch(await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>A batch's answer (<c>POST /v1/execute</c> with cases): verdicts in snake_case, the summary's node
+    /// time and parallelism, the compile stage's cache flag.</summary>
+    internal static BenchBatch ParseBatch(string json)
+    {
+        var result = JsonSerializer.Deserialize<BatchBody>(json, Json) ?? throw new InvalidDataException("POST /v1/execute with cases answered no body");
+        var cases = result.Cases ?? throw new InvalidDataException("POST /v1/execute with cases answered without cases");
+        var failed = cases.FirstOrDefault(c => c.Verdict != BenchBatch.Accepted);
+        return new BenchBatch([.. cases.Select(c => c.Verdict ?? "missing")], result.Compile?.Cached ?? false, result.Summary?.ElapsedMs ?? 0, result.Summary?.Parallelism ?? 0,
+            failed is null ? null : BenchBatch.Describe(failed.Index, failed.Verdict ?? "missing", failed.Difference, failed.Stdout, failed.Stderr, result.Compile?.Stderr));
     }
 
     public async Task KillAsync(BenchSandbox sandbox)
@@ -80,6 +100,34 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
 
     private sealed record CodeBody(string Code, string Language);
 
+    private sealed record ExecuteRequestBody(string Code, string Language, string? Stdin, LimitsBody? Limits, CaseBody[]? Cases, int? MaxParallelism);
+
+    private sealed record LimitsBody(int RunTimeoutMs);
+
+    private sealed record CaseBody(string Stdin, string ExpectedOutput);
+
+    private sealed record BatchBody
+    {
+        public StageBody? Compile { get; init; }
+        public CaseResultBody[]? Cases { get; init; }
+        public SummaryBody? Summary { get; init; }
+    }
+
+    private sealed record CaseResultBody
+    {
+        public int Index { get; init; }
+        public string? Verdict { get; init; }
+        public string? Difference { get; init; }
+        public string? Stdout { get; init; }
+        public string? Stderr { get; init; }
+    }
+
+    private sealed record SummaryBody
+    {
+        public double ElapsedMs { get; init; }
+        public int Parallelism { get; init; }
+    }
+
     private sealed record ExecuteBody
     {
         public string? Stdout { get; init; }
@@ -92,6 +140,7 @@ internal sealed class HttpDriver(HttpClient http, int sandboxTimeoutSeconds) : I
     {
         public double WallTimeMs { get; init; }
         public bool Cached { get; init; }
+        public string? Stderr { get; init; }
     }
 
     private sealed record RunBody

@@ -128,12 +128,19 @@ internal sealed class SoulBoxTarget : IAsyncDisposable
 
     /// <summary>Warm containers per template, from the node's Prometheus endpoint (the <c>soulbox_pool_warm</c> gauge);
     /// null when /metrics does not answer (a node without HTTP).</summary>
-    public async Task<Dictionary<string, int>?> WarmContainersAsync(CancellationToken cancellationToken)
+    public Task<Dictionary<string, int>?> WarmContainersAsync(CancellationToken cancellationToken) =>
+        PerTemplateAsync(PoolGauge.MetricName, cancellationToken);
+
+    /// <summary>Containers the node has started so far per template (its /metrics), or null when /metrics does not answer.</summary>
+    public Task<Dictionary<string, int>?> ContainerStartsAsync(CancellationToken cancellationToken) =>
+        PerTemplateAsync(PoolGauge.ContainerStartsMetric, cancellationToken);
+
+    private async Task<Dictionary<string, int>?> PerTemplateAsync(string metric, CancellationToken cancellationToken)
     {
         try
         {
             using var response = await _http.GetAsync("/metrics", cancellationToken);
-            return response.IsSuccessStatusCode ? PoolGauge.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) : null;
+            return response.IsSuccessStatusCode ? PoolGauge.Parse(await response.Content.ReadAsStringAsync(cancellationToken), metric) : null;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
