@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -89,12 +88,7 @@ internal sealed class StateNode : IAsyncDisposable
     /// <summary>Stops the node as an operator's restart does (graceful: its sandboxes end as lost).</summary>
     public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Free();
 
     private sealed class Factory : WebApplicationFactory<Program>
     {
