@@ -41,15 +41,10 @@ internal static class BatchCompile
                     return (replayed, hit);
                 }
 
-                timeoutMs -= (long)lookup.Waited.TotalMilliseconds;
+                timeoutMs = ProgramRunner.CompileTimeLeftMs(lookup, limits);
                 if (timeoutMs <= 0)
                 {
-                    return (new CommandResult
-                    {
-                        Status = ExecutionStatus.Timeout,
-                        Stderr = "The compile did not finish within the compile timeout.",
-                        WallTimeMs = lookup.Waited.TotalMilliseconds,
-                    }, null);
+                    return (ProgramRunner.WaitedPastCompileTimeout(lookup), null);
                 }
             }
 
@@ -100,17 +95,7 @@ internal static class BatchCompile
     {
         try
         {
-            var header = CompileEntryFile.ReadHeader(hit.Entry!);
-            return new CommandResult
-            {
-                Status = ExecutionStatus.Ok,
-                ExitCode = 0,
-                Stdout = ProgramRunner.Capped(header.Stdout, limits.CompileOutputBytes, out var stdoutTruncated),
-                StdoutTruncated = stdoutTruncated,
-                Stderr = ProgramRunner.Capped(header.Stderr, limits.CompileOutputBytes, out var stderrTruncated),
-                StderrTruncated = stderrTruncated,
-                Cached = true,
-            };
+            return ProgramRunner.CachedCompile(CompileEntryFile.ReadHeader(hit.Entry!), limits);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {

@@ -47,8 +47,7 @@ internal static class ProgramRunner
                 : await CompileMemory.AroundAsync(compileMemory, () => AgentExec.RunAsync(agent, exec, null, readOomKills, null, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (compile.Status != ExecutionStatus.Ok)
             {
-                var status = compile.Status is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.Cancelled ? compile.Status : ExecutionStatus.CompileError;
-                return Result(program.Language, status, compile, compile, run: null);
+                return Result(program.Language, CompileFailureStatus(compile.Status), compile, compile, run: null);
             }
         }
 
@@ -94,17 +93,7 @@ internal static class ProgramRunner
         {
             try
             {
-                var header = await CompileOutputTransfer.RestoreAsync(agent, directory, entry, cancellationToken).ConfigureAwait(false);
-                return new CommandResult
-                {
-                    Status = ExecutionStatus.Ok,
-                    ExitCode = 0,
-                    Stdout = Capped(header.Stdout, limits.CompileOutputBytes, out var stdoutTruncated),
-                    StdoutTruncated = stdoutTruncated,
-                    Stderr = Capped(header.Stderr, limits.CompileOutputBytes, out var stderrTruncated),
-                    StderrTruncated = stderrTruncated,
-                    Cached = true,
-                };
+                return CachedCompile(await CompileOutputTransfer.RestoreAsync(agent, directory, entry, cancellationToken).ConfigureAwait(false), limits);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
             {
@@ -113,16 +102,10 @@ internal static class ProgramRunner
             }
         }
 
-        // Time spent waiting for an identical compile of another run counts against this run's compile timeout.
-        var timeoutMs = limits.CompileTimeoutMs - (long)lookup.Waited.TotalMilliseconds;
+        var timeoutMs = CompileTimeLeftMs(lookup, limits);
         if (timeoutMs <= 0)
         {
-            return new CommandResult
-            {
-                Status = ExecutionStatus.Timeout,
-                Stderr = "The compile did not finish within the compile timeout.",
-                WallTimeMs = lookup.Waited.TotalMilliseconds,
-            };
+            return WaitedPastCompileTimeout(lookup);
         }
 
         var compile = await CompileMemory.AroundAsync(
@@ -136,6 +119,35 @@ internal static class ProgramRunner
 
         return compile;
     }
+
+    /// <summary>The run's status when its compile did not succeed: a compiler's non-zero exit is the compile error
+    /// itself; a time or memory limit (or a cancellation) stays what it is.</summary>
+    internal static ExecutionStatus CompileFailureStatus(ExecutionStatus compile) =>
+        compile is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.Cancelled ? compile : ExecutionStatus.CompileError;
+
+    /// <summary>The compile stage a cache hit reports: the first compile's output within this run's compile cap.</summary>
+    internal static CommandResult CachedCompile(CompiledEntryHeader header, ProgramLimits limits) => new()
+    {
+        Status = ExecutionStatus.Ok,
+        ExitCode = 0,
+        Stdout = Capped(header.Stdout, limits.CompileOutputBytes, out var stdoutTruncated),
+        StdoutTruncated = stdoutTruncated,
+        Stderr = Capped(header.Stderr, limits.CompileOutputBytes, out var stderrTruncated),
+        StderrTruncated = stderrTruncated,
+        Cached = true,
+    };
+
+    /// <summary>The compile timeout left after waiting for an identical compile of another run, which counts against it.</summary>
+    internal static long CompileTimeLeftMs(CompileLookup lookup, ProgramLimits limits) =>
+        limits.CompileTimeoutMs - (long)lookup.Waited.TotalMilliseconds;
+
+    /// <summary>The compile stage of a run whose compile timeout passed while it waited for another run's compile.</summary>
+    internal static CommandResult WaitedPastCompileTimeout(CompileLookup lookup) => new()
+    {
+        Status = ExecutionStatus.Timeout,
+        Stderr = "The compile did not finish within the compile timeout.",
+        WallTimeMs = lookup.Waited.TotalMilliseconds,
+    };
 
     /// <summary>A replayed compile output within this run's cap: a prefix, flagged, when it is longer.</summary>
     internal static string Capped(string text, long maxBytes, out bool truncated)

@@ -20,46 +20,21 @@ namespace SoulBox.Grains.Nodes;
 internal sealed partial class ExecutorPool
 {
     /// <summary>Refuses a batch that would be refused anyway before its input files are sent.</summary>
-    public void ValidateBatchBeforeFiles(ExecuteBatchRequest request)
-    {
-        try
+    public void ValidateBatchBeforeFiles(ExecuteBatchRequest request) =>
+        Validated(() =>
         {
             _batchValidator.ValidateBeforeFiles(request);
-        }
-        catch (RequestTooLargeException)
-        {
-            _metrics.ExecutionRefused("too_large");
-            throw;
-        }
-    }
+            return true;
+        });
 
     /// <param name="inputs">The batch's staged input files (<see cref="ExecuteBatchRequest.InputSet"/>), or null.</param>
     public async Task<ExecuteBatchResult> ExecuteBatchAsync(
         ExecuteBatchRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, BatchInputSet? inputs, CancellationToken cancellationToken)
     {
-        BatchRun batch;
-        try
-        {
-            batch = _batchValidator.Validate(request, inputs);
-        }
-        catch (RequestTooLargeException)
-        {
-            _metrics.ExecutionRefused("too_large");
-            throw;
-        }
-
+        var batch = Validated(() => _batchValidator.Validate(request, inputs));
         var program = batch.Program;
         var started = Stopwatch.GetTimestamp();
-        List<IDisposable> leases = [];
-        try
-        {
-            leases.Add(await _scheduler.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false));
-        }
-        catch (RetryLaterException e)
-        {
-            _metrics.ExecutionRefused(e is TenantShareExceededException ? "tenant_share" : "node_busy");
-            throw;
-        }
+        List<IDisposable> leases = [await AcquireSlotAsync(tenant, cancellationToken).ConfigureAwait(false)];
 
         CompiledProgram? compiled = null;
         try
@@ -93,10 +68,7 @@ internal sealed partial class ExecutorPool
 
                 if (compile.Status != ExecutionStatus.Ok)
                 {
-                    // A compiler's non-zero exit is the compile error itself (a time or memory limit stays what it is).
-                    compile = compile.Status is ExecutionStatus.Timeout or ExecutionStatus.MemoryLimit or ExecutionStatus.Cancelled
-                        ? compile
-                        : compile with { Status = ExecutionStatus.CompileError };
+                    compile = compile with { Status = ProgramRunner.CompileFailureStatus(compile.Status) };
                     if (spare is not null)
                     {
                         KeepIdle(compileKey, spare);

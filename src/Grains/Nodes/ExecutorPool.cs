@@ -92,33 +92,40 @@ internal sealed partial class ExecutorPool : IAsyncDisposable
     public IEnumerable<(string Template, int Count)> IdleByTemplate =>
         _idle.CountByKey().GroupBy(e => e.Key.Template).Select(g => (g.Key, g.Sum(e => e.Count)));
 
-    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, CancellationToken cancellationToken)
+    /// <summary>Runs a request's validation, counting a refusal for size in the metrics.</summary>
+    private T Validated<T>(Func<T> validate)
     {
-        OneShotRun run;
         try
         {
-            run = _validator.Validate(request);
+            return validate();
         }
         catch (RequestTooLargeException)
         {
             _metrics.ExecutionRefused("too_large");
             throw;
         }
+    }
 
-        var key = (run.Template, ExecutorMemoryBuckets.RoundUp(run.MemoryMb, _options.MaxMemoryMb));
-        var started = Stopwatch.GetTimestamp();
-        IDisposable lease;
+    /// <summary>One execution slot of the tenant's share (bounded wait), counting a refusal in the metrics.</summary>
+    private async Task<IDisposable> AcquireSlotAsync(string tenant, CancellationToken cancellationToken)
+    {
         try
         {
-            lease = await _scheduler.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false);
+            return await _scheduler.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false);
         }
         catch (RetryLaterException e)
         {
             _metrics.ExecutionRefused(e is TenantShareExceededException ? "tenant_share" : "node_busy");
             throw;
         }
+    }
 
-        using var slot = lease;
+    public async Task<ExecuteResult> ExecuteAsync(ExecuteRequest request, string tenant, IReadOnlyDictionary<string, TemplateInfo> templates, CancellationToken cancellationToken)
+    {
+        var run = Validated(() => _validator.Validate(request));
+        var key = (run.Template, ExecutorMemoryBuckets.RoundUp(run.MemoryMb, _options.MaxMemoryMb));
+        var started = Stopwatch.GetTimestamp();
+        using var slot = await AcquireSlotAsync(tenant, cancellationToken).ConfigureAwait(false);
         var executor = await TakeOrStartAsync(key, cancellationToken).ConfigureAwait(false);
         var handedOver = false;
         try
