@@ -56,7 +56,7 @@ public sealed class GatewayNodeFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort() => LoopbackPorts.Free();
+    private static int FreePort() => SoulBox.Cluster.Tests.Harness.FreePorts.Next();
 
     private sealed class Factory : WebApplicationFactory<Program>
     {

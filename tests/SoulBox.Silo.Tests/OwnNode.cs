@@ -87,7 +87,7 @@ internal sealed class OwnNode : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
-    private static int FreePort() => LoopbackPorts.Free();
+    private static int FreePort() => SoulBox.Cluster.Tests.Harness.FreePorts.Next();
 
     private sealed class Factory : WebApplicationFactory<Program>
     {

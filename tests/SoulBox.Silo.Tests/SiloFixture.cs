@@ -120,7 +120,7 @@ public sealed class SiloFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort() => LoopbackPorts.Free();
+    private static int FreePort() => SoulBox.Cluster.Tests.Harness.FreePorts.Next();
 
     private sealed class Factory : WebApplicationFactory<Program>
     {

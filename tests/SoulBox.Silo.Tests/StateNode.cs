@@ -88,7 +88,7 @@ internal sealed class StateNode : IAsyncDisposable
     /// <summary>Stops the node as an operator's restart does (graceful: its sandboxes end as lost).</summary>
     public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 
-    private static int FreePort() => LoopbackPorts.Free();
+    private static int FreePort() => SoulBox.Cluster.Tests.Harness.FreePorts.Next();
 
     private sealed class Factory : WebApplicationFactory<Program>
     {

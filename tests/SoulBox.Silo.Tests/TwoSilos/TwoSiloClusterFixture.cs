@@ -84,7 +84,7 @@ public sealed class TwoSiloClusterFixture : IAsyncLifetime
         return new Uri(url);
     }
 
-    private static int FreePort() => LoopbackPorts.Free();
+    private static int FreePort() => SoulBox.Cluster.Tests.Harness.FreePorts.Next();
 
     private sealed class Factory : WebApplicationFactory<Program>
     {
