@@ -74,7 +74,7 @@ public sealed class TemplateDefinitions
 
     public bool Supports(string template, string language) => Find(template)?.Supports(language) ?? Templates.Supports(template, language);
 
-    public string ImageFor(string template) => Find(template)?.Image ?? throw new SandboxValidationException("template", $"Unknown template '{template}'; known templates: {string.Join(", ", Names)}.");
+    public string ImageFor(string template) => Get(template).Image;
 
     /// <summary>"name" means "name:latest" to Docker; written out so it matches the engine's RepoTags.</summary>
     private static string WithTag(string image)

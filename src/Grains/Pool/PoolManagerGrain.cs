@@ -76,12 +76,10 @@ internal sealed partial class PoolManagerGrain(
         _planning = Task.WhenAll(targets.Select(t => pool.FillAsync(t.Key, t.Value)));
     }
 
-    /// <summary>The warm floor of a template: the language templates (C, Rust, Ruby, ...) keep none while nobody uses
-    /// them, so a node with every language image does not hold a dozen idle containers for rarely used languages;
-    /// demand (the predictor) or listing them in SoulBox:Pool:Templates warms them like the others.</summary>
     /// <summary>Warm containers kept with no demand: a registered template's own minimum; none for a language template
-    /// not listed in SoulBox:Pool:Templates (a node with every language image would otherwise hold a dozen idle
-    /// containers); SoulBox:Pool:MinWarmPerTemplate for the others.</summary>
+    /// (C, Rust, Ruby, ...) not listed in SoulBox:Pool:Templates, so a node with every language image does not hold a
+    /// dozen idle containers for rarely used languages (demand, through the predictor, still warms them);
+    /// SoulBox:Pool:MinWarmPerTemplate for the others.</summary>
     private int MinWarm(string template) =>
         definitions.Find(template)?.MinWarm
         ?? (Templates.Optional.Contains(template) && !_options.Templates.Contains(template) ? 0 : _options.MinWarmPerTemplate);
